@@ -1,0 +1,1 @@
+export { createServiceDataSource, migrateServiceSchema, type ServiceDatabaseOptions } from './database/service-data-source.js';

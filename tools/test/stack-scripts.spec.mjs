@@ -1,0 +1,110 @@
+// The stack's own commands, run as a newcomer runs them (node tools/cli.mjs kafka start|stop), each in a
+// throwaway folder and on ports of its own so the shared broker of this test run is never touched.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brokerAnswers } from '../kafka/kafka.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const sharedCache = join(root, 'tools', 'kafka', '.cache');
+const sharedBrokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+
+/** A PATH holding only the named tools (node is always there: the scripts run on it). @param {string[]} tools */
+function pathWith(tools) {
+  const dir = mkdtempSync(join(tmpdir(), 'rxbridge-path-'));
+  for (const tool of ['node', 'npm', ...tools]) {
+    const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+    if (found) symlinkSync(found, join(dir, tool));
+  }
+  return dir;
+}
+
+/** @param {string[]} args @param {Record<string, string>} env */
+function cli(args, env) {
+  const inherited = { ...process.env };
+  delete inherited.KAFKA_BROKERS;
+  const r = spawnSync(process.execPath, [join(root, 'tools', 'cli.mjs'), ...args], {
+    cwd: root,
+    env: { ...inherited, ...env },
+    encoding: 'utf8',
+    timeout: 150_000,
+  });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/** @param {number} pid */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the local stack scripts', () => {
+  /** @type {string[]} */
+  const cleanup = [];
+  const home = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rxbridge-kafka-'));
+    cleanup.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts a broker, reuses it on a second start, and stop ends only the broker it started', async () => {
+    const dir = home();
+    const env = { RXBRIDGE_KAFKA_HOME: dir, RXBRIDGE_KAFKA_CACHE: sharedCache, RXBRIDGE_KAFKA_PORT: '19392', RXBRIDGE_KAFKA_HEAP: '256m' };
+    const first = cli(['kafka', 'start'], env);
+    expect(first.out).toContain('ready on 127.0.0.1:19392');
+    expect(first.status).toBe(0);
+    const pid = Number(readFileSync(join(dir, '.data', 'broker.pid'), 'utf8'));
+    expect(alive(pid)).toBe(true);
+    try {
+      const second = cli(['kafka', 'start'], env);
+      expect(second.status).toBe(0);
+      expect(second.out).toContain(`already running (pid ${pid})`);
+      expect(await brokerAnswers('127.0.0.1:19392')).toBe(true);
+    } finally {
+      const stop = cli(['kafka', 'stop'], env);
+      expect(stop.out).toContain(`stopped (pid ${pid})`);
+    }
+    expect(alive(pid)).toBe(false);
+    expect(cli(['kafka', 'stop'], env).out).toContain('no broker started from here is running');
+    // The broker this test run shares was not started from that folder and is untouched.
+    expect(await brokerAnswers(sharedBrokers)).toBe(true);
+  });
+
+  it('uses the cluster in KAFKA_BROKERS and starts nothing', () => {
+    const dir = home();
+    const r = cli(['kafka', 'start'], { KAFKA_BROKERS: sharedBrokers, RXBRIDGE_KAFKA_HOME: dir, RXBRIDGE_KAFKA_PORT: '19492' });
+    expect(r.status).toBe(0);
+    expect(r.out).toContain(`KAFKA_BROKERS is set: using ${sharedBrokers}, starting nothing`);
+    expect(existsSync(join(dir, '.data'))).toBe(false);
+  });
+
+  it('names Java when java is missing', () => {
+    const dir = home();
+    const r = cli(['kafka', 'start'], {
+      PATH: pathWith(['mvn']),
+      RXBRIDGE_KAFKA_HOME: dir,
+      RXBRIDGE_KAFKA_CACHE: sharedCache,
+      RXBRIDGE_KAFKA_PORT: '19592',
+    });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('Java (java) was not found on PATH');
+    expect(existsSync(join(dir, '.data', 'broker.pid'))).toBe(false);
+  });
+
+  it('names Maven when the broker still has to be fetched and mvn is missing', () => {
+    const dir = home();
+    const r = cli(['kafka', 'start'], { PATH: pathWith(['java']), RXBRIDGE_KAFKA_HOME: dir, RXBRIDGE_KAFKA_PORT: '19692' });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('Maven (mvn) was not found on PATH');
+    expect(existsSync(join(dir, '.data', 'broker.pid'))).toBe(false);
+  });
+});
