@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * Every record on RxBridge's topics is a CloudEvents 1.0 event in structured JSON mode (DESIGN.md §3).
+ * `correlationid` and the W3C `traceparent` travel as Kafka headers, not in the body.
+ * Unknown attributes (CloudEvents extensions) are kept, so a v1 event only ever gains optional fields.
+ */
+export const CloudEventSchema = z.looseObject({
+  specversion: z.literal('1.0'),
+  id: z.string().min(1),
+  source: z.string().min(1),
+  type: z.string().min(1),
+  subject: z.string().min(1).optional(),
+  time: z.iso.datetime({ offset: true }),
+  datacontenttype: z.literal('application/json'),
+  dataschema: z.string().min(1).optional(),
+  /** The event's payload, for events RxBridge itself emits. */
+  data: z.unknown().optional(),
+  /** The exact bytes received (base64), for RxScale webhooks whose signature covers the raw body. */
+  data_base64: z.string().optional(),
+});
+export type CloudEvent = z.infer<typeof CloudEventSchema>;
+
+/** A CloudEvent whose `data` has been parsed with the schema of its type. */
+export type TypedCloudEvent<T> = Omit<CloudEvent, 'data'> & { data: T };
+
+export interface NewCloudEvent<T> {
+  type: string;
+  source: string;
+  subject: string;
+  data: T;
+  dataschema?: string;
+  id?: string;
+  time?: Date;
+}
+
+export function createCloudEvent<T>(event: NewCloudEvent<T>): TypedCloudEvent<T> {
+  return {
+    specversion: '1.0',
+    id: event.id ?? randomUUID(),
+    source: event.source,
+    type: event.type,
+    subject: event.subject,
+    time: (event.time ?? new Date()).toISOString(),
+    datacontenttype: 'application/json',
+    ...(event.dataschema ? { dataschema: event.dataschema } : {}),
+    data: event.data,
+  };
+}
+
+/** Kafka header names used on every record. */
+export const EventHeaders = {
+  correlationId: 'correlationid',
+  traceparent: 'traceparent',
+  contentType: 'content-type',
+  eventType: 'ce_type',
+} as const;

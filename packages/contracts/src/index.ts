@@ -1,0 +1,2 @@
+export * from './cloud-event.js';
+export * from './topic-catalog.js';
