@@ -53,7 +53,11 @@ describe('the local stack scripts', () => {
     return dir;
   };
   afterAll(() => {
-    for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+    // Stop any broker a failed test left behind before its folder goes.
+    for (const dir of cleanup) {
+      cli(['kafka', 'stop'], { RXBRIDGE_KAFKA_HOME: dir });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('starts a broker, reuses it on a second start, and stop ends only the broker it started', async () => {
