@@ -168,6 +168,8 @@ async function startCommand(tools) {
     listening.push(`${app.name.padEnd(11)} ${app.url}`);
   }
   console.log(`\n[stack] RxBridge is running. Ctrl-C stops everything it started.\n  ${listening.join('\n  ')}\n`);
+  // Nothing else may hold the event loop open (no app yet, an external broker): wait for a signal.
+  setInterval(() => {}, 1 << 30);
   await new Promise(() => {});
   return 0;
 }

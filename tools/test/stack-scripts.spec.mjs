@@ -1,6 +1,6 @@
 // The stack's own commands, run as a newcomer runs them (node tools/cli.mjs kafka start|stop), each in a
 // throwaway folder and on ports of its own so the shared broker of this test run is never touched.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -110,5 +110,48 @@ describe('the local stack scripts', () => {
     expect(r.status).toBe(1);
     expect(r.out).toContain('Maven (mvn) was not found on PATH');
     expect(existsSync(join(dir, '.data', 'broker.pid'))).toBe(false);
+  });
+});
+
+describe('the start command', () => {
+  it('starts the stack, says where each part listens, and on Ctrl-C stops the broker it started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rxbridge-start-'));
+    const inherited = { ...process.env };
+    delete inherited.KAFKA_BROKERS;
+    const child = spawn(process.execPath, [join(root, 'tools', 'cli.mjs'), 'start'], {
+      cwd: root,
+      env: { ...inherited, RXBRIDGE_KAFKA_HOME: dir, RXBRIDGE_KAFKA_CACHE: sharedCache, RXBRIDGE_KAFKA_PORT: '19792', RXBRIDGE_KAFKA_HEAP: '256m' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await new Promise((resolve, reject) => {
+        const poll = setInterval(() => {
+          if (out.includes('Ctrl-C stops everything it started')) {
+            clearInterval(poll);
+            resolve(undefined);
+          }
+        }, 200);
+        void exited.then(() => {
+          clearInterval(poll);
+          reject(new Error(`start exited early:\n${out}`));
+        });
+      });
+      expect(out).toMatch(/Kafka\s+127\.0\.0\.1:19792/);
+      expect(out).toMatch(/PostgreSQL\s+postgres:\/\//);
+      const pid = Number(readFileSync(join(dir, '.data', 'broker.pid'), 'utf8'));
+      expect(alive(pid)).toBe(true);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(out).toContain('[kafka] stopped');
+      expect(alive(pid)).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      cli(['kafka', 'stop'], { RXBRIDGE_KAFKA_HOME: dir });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
