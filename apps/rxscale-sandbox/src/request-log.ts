@@ -31,7 +31,11 @@ export class RequestLog {
   }
 
   list(limit: number): { total: number; droppedOldest: boolean; entries: RequestLogEntry[] } {
-    return { total: this.entries.length, droppedOldest: this.dropped > 0, entries: this.entries.slice(-limit) };
+    return {
+      total: this.entries.length,
+      droppedOldest: this.dropped > 0,
+      entries: this.entries.slice(-limit),
+    };
   }
 
   clear(): void {
