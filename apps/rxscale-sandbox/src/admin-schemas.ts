@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiPermission, PharmacySkuUpdateRequest } from '@rxbridge/rxscale-client';
+import { ApiPermission, PharmacySkuUpdateRequest } from '@rxbridge/rxscale-contract';
 
 const uid = (name: string) =>
   z.string(`${name} must be a string`).min(1, `${name} must not be empty`).max(100);

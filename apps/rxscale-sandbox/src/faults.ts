@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { RXSCALE_ENDPOINTS, WebhookEventType } from '@rxbridge/rxscale-client';
+import { RXSCALE_ENDPOINTS, WebhookEventType } from '@rxbridge/rxscale-contract';
 
 const endpointTemplates = Object.values(RXSCALE_ENDPOINTS).map((e) => `${e.method} ${e.path}`);
 const normalise = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);

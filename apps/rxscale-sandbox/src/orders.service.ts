@@ -11,7 +11,7 @@ import {
   type PharmacyOrderPage,
   type PharmacyOrderStatus,
   type StatusUpdateRequest,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 import { badRequest, conflict, notFound } from './http/http-error.js';
 import { newUid, unixNow } from './ids.js';
 import type { SandboxSettings } from './settings.js';

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyError } from 'fastify';
-import { DEFAULT_RXSCALE_BASE_PATH, ERROR_MESSAGES, type RxScaleBasePath } from '@rxbridge/rxscale-client';
+import { DEFAULT_RXSCALE_BASE_PATH, ERROR_MESSAGES, type RxScaleBasePath } from '@rxbridge/rxscale-contract';
 import { resolveOptions, type ResolvedSandboxOptions, type SandboxOptions } from './config.js';
 import { DirectoryService } from './directory.service.js';
 import { FaultRegistry } from './faults.js';

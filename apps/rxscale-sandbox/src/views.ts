@@ -4,7 +4,7 @@ import type {
   PharmacyOrder,
   PharmacyOrderDetail,
   PharmacySku,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 import type { OrderRecord, PayoutRecord, PharmacySkuRecord, SandboxStore } from './store.js';
 
 /**

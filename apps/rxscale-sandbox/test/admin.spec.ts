@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PharmacySkuPage } from '@rxbridge/rxscale-client';
+import { PharmacySkuPage } from '@rxbridge/rxscale-contract';
 import { optionsFromEnv, startSandbox, type RunningSandbox } from '../src/index.js';
 import { admin, api, createOrder, setupChain, startTestSandbox } from './helpers.js';
 

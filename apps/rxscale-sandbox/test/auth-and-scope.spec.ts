@@ -4,7 +4,7 @@ import {
   PharmacyOrderDetail,
   PharmacyOrderPage,
   StandardErrorBody,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 import type { RunningSandbox } from '../src/index.js';
 import { admin, api, createOrder, requestLog, setupChain, startTestSandbox } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import { PharmacySku, PharmacySkuPage, ValidationErrorBody } from '@rxbridge/rxscale-client';
+import { PharmacySku, PharmacySkuPage, ValidationErrorBody } from '@rxbridge/rxscale-contract';
 import type { RunningSandbox } from '../src/index.js';
 import { admin, api, setupChain, startTestSandbox } from './helpers.js';
 

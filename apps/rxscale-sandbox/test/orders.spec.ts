@@ -4,7 +4,7 @@ import {
   PharmacyOrderPage,
   PharmacySkuPage,
   ValidationErrorBody,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 import type { RunningSandbox, StatusChange } from '../src/index.js';
 import { admin, api, createOrder, setupChain, startTestSandbox, statusHistory } from './helpers.js';
 

@@ -5,7 +5,7 @@ import {
   PharmacySkuStockUpdatedEvent,
   WebhookRegisterResponse,
   WebhookSubscriptionList,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 import type { RunningSandbox } from '../src/index.js';
 import {
   admin,

@@ -14,7 +14,7 @@ import {
   WebhookRegisterRequest,
   type EndpointDefinition,
   type RxScaleEndpointName,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 import type { FaultRegistry } from '../faults.js';
 import { hashApiKey } from '../ids.js';
 import type { OrdersService } from '../orders.service.js';

@@ -2,7 +2,7 @@ import type {
   WebhookRegisterRequest,
   WebhookRegisterResponse,
   WebhookSubscriptionList,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 import { conflict, notFound } from '../http/http-error.js';
 import { newSigningSecret, newUid, unixNow } from '../ids.js';
 import type { SandboxStore } from '../store.js';

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { WebhookEventType } from '@rxbridge/rxscale-client';
+import type { WebhookEventType } from '@rxbridge/rxscale-contract';
 import type { WebhookDeliveryOptions } from '../config.js';
 import type { FaultRegistry } from '../faults.js';
 import { unixNow } from '../ids.js';
