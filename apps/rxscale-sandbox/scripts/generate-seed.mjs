@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'seed', 'demo-chain.json');
 
@@ -146,7 +147,9 @@ for (let i = 0; i < 6; i++) {
 }
 
 const seed = { groups: [group], pharmacies, api_keys, skus, pharmacy_skus: pharmacySkus, orders };
-writeFileSync(out, `${JSON.stringify(seed, null, 1)}\n`);
+// Formatted like every other file of the workspace, so `prettier --check` passes on the generated seed.
+const options = (await prettier.resolveConfig(out)) ?? {};
+writeFileSync(out, await prettier.format(JSON.stringify(seed), { ...options, parser: 'json' }));
 console.log(
   `wrote ${out}: ${skus.length} SKUs, ${pharmacySkus.length} pharmacy SKUs, ${orders.length} orders`,
 );
