@@ -244,6 +244,14 @@ export function isPharmacyEventType(type: string): type is PharmacyEventType {
   return Object.hasOwn(PharmacyEvents, type);
 }
 
+/** Narrows a parsed event to one type, with its `data` typed. */
+export function isEventOfType<T extends PharmacyEventType>(
+  event: AnyEvent,
+  type: T,
+): event is PharmacyEvent<T> {
+  return event.type === type;
+}
+
 export function isRxScaleEventType(type: string): type is RxScaleEventType {
   return Object.hasOwn(RxScaleEvents, type);
 }

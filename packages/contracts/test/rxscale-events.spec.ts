@@ -94,6 +94,11 @@ describe('rxscale.* events', () => {
       ],
       ['a fractional timestamp', '{"event_type":"x","timestamp":1.5,"data":{"uid":"po-1"}}', 'timestamp'],
       ['an array', '[]', 'envelope is invalid'],
+      [
+        'a timestamp beyond any date',
+        '{"event_type":"x","timestamp":99999999999999,"data":{"uid":"po-1"}}',
+        'timestamp',
+      ],
     ])('%s', (_name, body, expected) => {
       const result = buildRxScaleEvent(webhook(body));
       expect(result.ok).toBe(false);

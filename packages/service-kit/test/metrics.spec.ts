@@ -1,4 +1,5 @@
-import { ServiceMetrics } from '../src/index.js';
+import { NestFactory } from '@nestjs/core';
+import { MetricsController, MetricsModule, ServiceMetrics } from '../src/index.js';
 
 describe(ServiceMetrics.name, () => {
   it('renders every metric of issue 4 with its labels, plus process metrics', async () => {
@@ -43,5 +44,20 @@ describe(ServiceMetrics.name, () => {
     a.outboxBacklog.set({ outbox: 'x' }, 1);
     expect((await b.render()).body).not.toContain('outbox="x"');
     expect((await a.render()).body).not.toContain('process_cpu');
+  });
+
+  it('serves /metrics through MetricsModule and shares the instance with the rest of the app', async () => {
+    const metrics = new ServiceMetrics({ service: 'inventory-service', defaultMetrics: false });
+    const app = await NestFactory.createApplicationContext(MetricsModule.forRoot(metrics), { logger: false });
+    try {
+      expect(app.get(ServiceMetrics)).toBe(metrics);
+      metrics.recordsHandled.inc({ topic: 't', group: 'g', outcome: 'duplicate' });
+      const body = await app.get(MetricsController).scrape();
+      expect(body).toContain(
+        'rxbridge_records_handled_total{topic="t",group="g",outcome="duplicate",service="inventory-service"} 1',
+      );
+    } finally {
+      await app.close();
+    }
   });
 });
