@@ -8,6 +8,8 @@ import {
   httpConfig,
   kafkaConfig,
   loadConfig,
+  loadConfigOrExit,
+  CONFIG_EXIT_CODE,
   logConfig,
   rxscaleConfig,
 } from '../src/index.js';
@@ -109,11 +111,11 @@ describe(loadConfig.name, () => {
   it('never quotes a secret, and masks the password of a database URL', () => {
     const error = configError({
       ...goodEnv,
-      RXSCALE_API_KEY: 'short',
+      RXSCALE_API_KEY: 'rxs live key',
       DATABASE_URL: 'mysql://root:hunter2@db/x',
     });
-    expect(error.message).toContain('RXSCALE_API_KEY: is too short');
-    expect(error.message).not.toContain('short"');
+    expect(error.message).toContain('RXSCALE_API_KEY: must not contain spaces or line breaks');
+    expect(error.message).not.toContain('rxs live key');
     expect(error.message).not.toContain('hunter2');
     expect(error.message).toContain('mysql://root:***@db/x');
   });
@@ -145,5 +147,27 @@ describe(loadConfig.name, () => {
     const error = configError({ WORKERS: 'many', DEMO_MODE: 'perhaps' }, s);
     expect(error.message).toContain('WORKERS: must be a whole number (got "many")');
     expect(error.message).toContain('DEMO_MODE: must be true or false (got "perhaps")');
+  });
+});
+
+describe(loadConfigOrExit.name, () => {
+  it('writes the one message and exits with EX_CONFIG instead of a stack trace', () => {
+    const written: string[] = [];
+    const exit = (code: number): never => {
+      throw new Error(`exit ${code}`);
+    };
+    expect(() => loadConfigOrExit(schema, {}, { write: (t) => written.push(t), exit })).toThrow(
+      `exit ${CONFIG_EXIT_CODE}`,
+    );
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(/^invalid configuration \(3 problems\):\n/);
+    expect(written[0]).toContain('RXSCALE_BASE_URL: is required but not set');
+  });
+
+  it('returns the config when it is valid', () => {
+    const exit = (): never => {
+      throw new Error('should not exit');
+    };
+    expect(loadConfigOrExit(schema, goodEnv, { write: () => undefined, exit }).http.port).toBe(3001);
   });
 });

@@ -65,9 +65,12 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.en
   const problems = result.error.issues.map((issue): ConfigProblem => {
     const variable = issue.path.length > 0 ? String(issue.path[0]) : '(environment)';
     const value = cleaned[variable];
-    // configSchema re-reports section issues as custom ones, so recognise "required" by what zod says too.
-    const missing =
-      value === undefined && (issue.code === 'invalid_type' || /received undefined$/.test(issue.message));
+    // configSchema re-reports section issues as custom ones and keeps the original code in params.
+    const code =
+      issue.code === 'custom'
+        ? ((issue.params as { code?: string } | undefined)?.code ?? issue.code)
+        : issue.code;
+    const missing = value === undefined && code === 'invalid_type';
     // Lists report the item: KAFKA_BROKERS item 2 rather than the whole variable's shape.
     const where =
       issue.path.length > 1
@@ -82,6 +85,30 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.en
     };
   });
   throw new ConfigError(problems);
+}
+
+/** EX_CONFIG from sysexits.h: the process refused to start because of its configuration. */
+export const CONFIG_EXIT_CODE = 78;
+
+/**
+ * loadConfig for a service's entry point: on a ConfigError it writes the one message to stderr and exits with
+ * CONFIG_EXIT_CODE instead of printing a stack trace. Other errors propagate.
+ */
+export function loadConfigOrExit<S extends z.ZodType>(
+  schema: S,
+  env: Env = process.env,
+  io: { write: (text: string) => void; exit: (code: number) => never } = {
+    write: (text) => void process.stderr.write(text),
+    exit: (code) => process.exit(code),
+  },
+): z.output<S> {
+  try {
+    return loadConfig(schema, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.write(`${error.message}\n`);
+    return io.exit(CONFIG_EXIT_CODE);
+  }
 }
 
 /** A piece of configuration: a zod schema over the flat environment that outputs one nested section. */
@@ -104,7 +131,12 @@ export function configSchema<S extends Record<string, ConfigSection>>(
         continue;
       }
       for (const issue of result.error.issues) {
-        ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+        ctx.addIssue({
+          code: 'custom',
+          message: issue.message,
+          path: issue.path,
+          params: { code: issue.code },
+        });
       }
     }
     return out as { [K in keyof S]: z.output<S[K]> };
