@@ -1,11 +1,5 @@
 import type { DestinationStream } from 'pino';
-import {
-  createLogger,
-  NestPinoLogger,
-  redactionPaths,
-  runWithTrace,
-  traceFromHeaders,
-} from '../src/index.js';
+import { createLogger, NestPinoLogger, runWithTrace, traceFromHeaders } from '../src/index.js';
 
 function capture(): {
   stream: DestinationStream;
@@ -154,11 +148,49 @@ describe(createLogger.name, () => {
     expect(out.text()).not.toContain('DE89370400440532013000');
   });
 
-  it('covers nesting up to the documented depth with wildcard paths', () => {
-    const paths = redactionPaths();
-    expect(paths).toContain('email');
-    expect(paths).toContain('*.*.*.*.*.*.email');
-    expect(paths).toContain('*.*["x-api-key"]'); // bracket notation for keys with dashes // bracket notation for dashed keys
+  it('covers any depth and any spelling of a key, without changing the logged object', () => {
+    const out = capture();
+    const deep = {
+      l1: {
+        l2: {
+          l3: {
+            l4: {
+              l5: {
+                l6: { l7: { l8: [{ 'Date-Of-Birth': 'deep-dob', FIRST_NAME: 'deep-fn', ok: 'kept' }] } },
+              },
+            },
+          },
+        },
+      },
+    };
+    const before = JSON.stringify(deep);
+    createLogger({ service: 's', destination: out.stream }).info(deep, 'deep');
+    expect(out.text()).not.toContain('deep-dob');
+    expect(out.text()).not.toContain('deep-fn');
+    expect(out.text()).toContain('kept');
+    expect(JSON.stringify(deep)).toBe(before);
+  });
+
+  it('redacts the bindings of child loggers too', () => {
+    const out = capture();
+    const child = createLogger({ service: 's', destination: out.stream }).child({
+      headers: { 'x-api-key': 'child-key-1' },
+      pharmacy: 'ph-1',
+    });
+    child.info('from the child');
+    child.child({ nested: { signing_secret: 'grandchild-secret' } }).info('from the grandchild');
+    expect(out.text()).not.toContain('child-key-1');
+    expect(out.text()).not.toContain('grandchild-secret');
+    expect(out.lines()[0]).toMatchObject({ service: 's', pharmacy: 'ph-1', msg: 'from the child' });
+  });
+
+  it('survives circular objects', () => {
+    const out = capture();
+    const a: Record<string, unknown> = { email: 'circ@example.org' };
+    a.self = a;
+    createLogger({ service: 's', destination: out.stream }).info({ a }, 'circular');
+    expect(out.text()).not.toContain('circ@example.org');
+    expect(out.lines()[0]!.msg).toBe('circular');
   });
 
   it('stamps each line with the trace and correlation id of the current scope', () => {

@@ -1,7 +1,7 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { LogLevel } from '../config/config-sections.js';
 import { currentTrace } from '../tracing/trace-context.js';
-import { REDACTED, redactionPaths } from './redaction.js';
+import { createRedactor } from './redaction.js';
 
 export type { Logger } from 'pino';
 
@@ -18,16 +18,19 @@ export interface LoggerSettings {
 /**
  * A pino JSON logger: one line per entry with `level` as a word, ISO `time`, `service`, and the current
  * `trace_id`/`correlation_id` when logging inside a trace scope. Patient data, API keys, signatures, tokens
- * and secrets are censored by key (see redaction.ts). Values interpolated into the message string cannot be
+ * and secrets are censored by key name at any depth (see redaction.ts). Values interpolated into the message string cannot be
  * redacted: pass data as fields, never in `msg`.
  */
 export function createLogger(settings: LoggerSettings): Logger {
+  const redact = createRedactor(settings.redactKeys);
   const options: LoggerOptions = {
     level: settings.level ?? 'info',
     base: { service: settings.service },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: redactionPaths(settings.redactKeys), censor: REDACTED },
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (object) => redact(object) as Record<string, unknown>,
+    },
     mixin() {
       const scope = currentTrace();
       return scope
@@ -39,5 +42,19 @@ export function createLogger(settings: LoggerSettings): Logger {
         : {};
     },
   };
-  return settings.destination ? pino(options, settings.destination) : pino(options);
+  const logger = settings.destination ? pino(options, settings.destination) : pino(options);
+  return redactChildBindings(logger, redact);
+}
+
+/**
+ * pino serialises a child's bindings once, without `formatters.log`, so `logger.child({ headers })` would
+ * bypass redaction: censor them on the way in, for children of children as well.
+ */
+function redactChildBindings(logger: Logger, redact: (value: unknown) => unknown): Logger {
+  type ChildFn = (bindings: Record<string, unknown>, options?: object) => Logger;
+  const child = logger.child.bind(logger) as unknown as ChildFn;
+  const redactingChild: ChildFn = (bindings, options) =>
+    redactChildBindings(child(redact(bindings) as Record<string, unknown>, options), redact);
+  (logger as unknown as { child: ChildFn }).child = redactingChild;
+  return logger;
 }
