@@ -9,7 +9,7 @@ import { envInt, envList, HostPort, HttpUrl } from './env-values.js';
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/rxbridge';
 export const DEFAULT_KAFKA_BROKERS = '127.0.0.1:9092';
 
-export interface KafkaConfig {
+export interface KafkaConnectionConfig {
   brokers: string[];
   clientId: string;
 }
@@ -24,7 +24,7 @@ export function kafkaConfig(defaultClientId: string) {
         .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, ".", "_" or "-"')
         .optional(),
     })
-    .transform((env): KafkaConfig => ({
+    .transform((env): KafkaConnectionConfig => ({
       brokers: env.KAFKA_BROKERS ?? [DEFAULT_KAFKA_BROKERS],
       clientId: env.KAFKA_CLIENT_ID ?? defaultClientId,
     }));

@@ -3,7 +3,8 @@ import type { LogLevel } from '../config/config-sections.js';
 import { currentTrace } from '../tracing/trace-context.js';
 import { createRedactor } from './redaction.js';
 
-export type { Logger } from 'pino';
+/** The logger createLogger returns (pino's), named so it cannot clash with other exports. */
+export type ServiceLogger = Logger;
 
 export interface LoggerSettings {
   /** The service name, on every line. */
@@ -21,7 +22,7 @@ export interface LoggerSettings {
  * and secrets are censored by key name at any depth (see redaction.ts). Values interpolated into the message string cannot be
  * redacted: pass data as fields, never in `msg`.
  */
-export function createLogger(settings: LoggerSettings): Logger {
+export function createLogger(settings: LoggerSettings): ServiceLogger {
   const redact = createRedactor(settings.redactKeys);
   const options: LoggerOptions = {
     level: settings.level ?? 'info',
