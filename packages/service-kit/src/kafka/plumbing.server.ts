@@ -84,8 +84,7 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
     this.consumer = this.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      // never let kafkajs retry a failed batch by itself: failures are classified here
-      retry: { retries: 5 },
+      heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
     });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.log = options.logger ?? silentLogger;
