@@ -3,7 +3,7 @@ export { plumbingMigrations } from './inbox/plumbing-migrations.js';
 export { CreateInboxAndParked1790000000000 } from './inbox/inbox.migration.js';
 export { CreateOutboxAndRxscaleCommand1790000000001, OUTBOX_CHANNEL, RXSCALE_COMMAND_CHANNEL } from './outbox/outbox.migration.js';
 export { PlumbingServer, PLUMBING_TRANSPORT, DEDUP_KEY_HEADER, type PlumbingServerOptions } from './kafka/plumbing.server.js';
-export { PlumbingContext, type RecordInfo } from './kafka/plumbing-context.js';
+export { PlumbingContext, OnEvent, type RecordInfo } from './kafka/plumbing-context.js';
 export { PlumbingExceptionFilter } from './kafka/plumbing-exception.filter.js';
 export { createPlumbingMicroservice } from './kafka/plumbing-microservice.js';
 export { PermanentError, TransientError, classifyFailure, describeFailure, backoffDelay, type FailureKind, type BackoffPolicy } from './kafka/failure.js';

@@ -6,9 +6,10 @@ import { type DataSource, type EntityManager } from 'typeorm';
 import { backoffDelay, classifyFailure, describeFailure, PermanentError, sleep, type BackoffPolicy } from './failure.js';
 import { PlumbingContext, type RecordInfo } from './plumbing-context.js';
 import { safely, silentLogger, type PlumbingLogger, type PlumbingObserver, type RecordOutcome } from './plumbing-observer.js';
+import { PLUMBING_TRANSPORT } from './plumbing-transport.js';
 import { headersToStrings } from './record-headers.js';
 
-export const PLUMBING_TRANSPORT = Symbol('rxbridge-plumbing');
+export { PLUMBING_TRANSPORT };
 
 /** Header (or CloudEvent extension) carrying RxScale's delivery identity, used as the inbox's second key. */
 export const DEDUP_KEY_HEADER = 'rxscaledeliverykey';

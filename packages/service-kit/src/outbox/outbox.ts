@@ -1,4 +1,4 @@
-import { CloudEventSchema, type CloudEvent } from '@rxbridge/contracts';
+import { CloudEventSchema, type CloudEvent, type TypedCloudEvent } from '@rxbridge/contracts';
 import { type EntityManager } from 'typeorm';
 import { PermanentError } from '../kafka/failure.js';
 
@@ -6,7 +6,8 @@ export interface OutboxMessage {
   topic: string;
   /** Records of one key reach Kafka in enqueue order. */
   key: string;
-  event: CloudEvent;
+  /** Validated against the CloudEvent envelope at enqueue time. */
+  event: CloudEvent | TypedCloudEvent<unknown>;
   /** correlationid, traceparent, …; string values only. */
   headers?: Record<string, string>;
 }

@@ -1,16 +1,16 @@
 import { Controller, Module } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { type CloudEvent } from '@rxbridge/contracts';
-import { PermanentError, PlumbingContext, TransientError } from '../../src/index.js';
+import { OnEvent, PermanentError, PlumbingContext, TransientError } from '../../src/index.js';
 import { type EffectData } from './plumbing-harness.js';
 
 /** The test service: writes one `effect` row per event, and fails on demand. */
 @Controller()
 export class EffectController {
-  @EventPattern('test.effect')
+  @OnEvent('test.effect')
   async apply(@Payload() event: CloudEvent, @Ctx() ctx: PlumbingContext): Promise<void> {
     const data = event.data as EffectData;
-    const refused = (await ctx.manager.query('SELECT 1 FROM refuse WHERE event_id = $1', [event.id])) as unknown[];
+    const refused = await ctx.manager.query<unknown[]>('SELECT 1 FROM refuse WHERE event_id = $1', [event.id]);
     if (data.refuse || refused.length > 0) throw new PermanentError('transition refused', 'REFUSED');
     if (data.failUntilAttempt && ctx.record.attempt < data.failUntilAttempt) {
       throw new TransientError(`simulated outage on attempt ${ctx.record.attempt}`);

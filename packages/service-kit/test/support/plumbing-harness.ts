@@ -77,7 +77,8 @@ export interface EffectData {
 }
 
 export function effectEvent(data: EffectData, id?: string): CloudEvent {
-  return createCloudEvent({ type: 'test.effect', source: '/plumbing-test', subject: data.key, data, ...(id ? { id } : {}) });
+  // createCloudEvent's TypedCloudEvent loses the envelope's fields to Omit over an index signature
+  return createCloudEvent({ type: 'test.effect', source: '/plumbing-test', subject: data.key, data, ...(id ? { id } : {}) }) as CloudEvent;
 }
 
 export function record(event: CloudEvent, key: string, headers: IHeaders = {}): { key: string; value: string; headers: IHeaders } {
@@ -95,7 +96,7 @@ export async function waitFor<T>(check: () => Promise<T> | T, description: strin
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}${last instanceof Error ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
