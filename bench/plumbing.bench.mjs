@@ -44,10 +44,19 @@ const admin = kafka.admin();
 await admin.connect();
 await admin.createTopics({
   waitForLeaders: true,
-  topics: [inTopic, outTopic, `${group}.dlq`].map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : partitions, replicationFactor: 1 })),
+  topics: [inTopic, outTopic, `${group}.dlq`].map((topic) => ({
+    topic,
+    numPartitions: topic.endsWith('.dlq') ? 1 : partitions,
+    replicationFactor: 1,
+  })),
 });
 
-const dataSource = createServiceDataSource({ url: databaseUrl, schema, migrations: [...plumbingMigrations, CreateBenchOrders1790000002000], poolSize: 12 });
+const dataSource = createServiceDataSource({
+  url: databaseUrl,
+  schema,
+  migrations: [...plumbingMigrations, CreateBenchOrders1790000002000],
+  poolSize: 12,
+});
 await dataSource.initialize();
 await migrateServiceSchema(dataSource);
 
@@ -58,7 +67,17 @@ for (let i = 0; i < total; i += 500) {
   const messages = [];
   for (let j = i; j < Math.min(total, i + 500); j++) {
     const key = `po_${j % keys}`;
-    messages.push({ key, value: JSON.stringify(createCloudEvent({ type: 'bench.order.updated', source: '/bench', subject: key, data: { uid: key, n: j } })) });
+    messages.push({
+      key,
+      value: JSON.stringify(
+        createCloudEvent({
+          type: 'bench.order.updated',
+          source: '/bench',
+          subject: key,
+          data: { uid: key, n: j },
+        }),
+      ),
+    });
   }
   await producer.send({ topic: inTopic, acks: -1, messages });
 }
@@ -88,7 +107,12 @@ server.addHandler(
     await enqueueEvent(ctx.manager, {
       topic: outTopic,
       key: event.data.uid,
-      event: createCloudEvent({ type: 'bench.order.changed', source: '/bench', subject: event.data.uid, data: { uid: event.data.uid, cause: event.id } }),
+      event: createCloudEvent({
+        type: 'bench.order.changed',
+        source: '/bench',
+        subject: event.data.uid,
+        data: { uid: event.data.uid, cause: event.id },
+      }),
     });
   },
   true,
@@ -127,7 +151,9 @@ const seconds = (lastArrivalAt - firstHandledAt) / 1000;
 await server.close();
 await relay.stop();
 await downstream.disconnect();
-const [{ effects }] = await dataSource.query('SELECT coalesce(sum(events), 0)::int AS effects FROM bench_order');
+const [{ effects }] = await dataSource.query(
+  'SELECT coalesce(sum(events), 0)::int AS effects FROM bench_order',
+);
 const [{ inbox }] = await dataSource.query('SELECT count(*)::int AS inbox FROM inbox');
 await dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
 await dataSource.destroy();
@@ -137,7 +163,8 @@ await admin.disconnect();
 
 delays.sort((a, b) => a - b);
 /** @param {number} p */
-const percentile = (p) => (delays.length ? delays[Math.min(delays.length - 1, Math.floor((p / 100) * delays.length))] : NaN);
+const percentile = (p) =>
+  delays.length ? delays[Math.min(delays.length - 1, Math.floor((p / 100) * delays.length))] : NaN;
 report(
   'plumbing',
   {
@@ -155,5 +182,14 @@ report(
     allArrived: { figure: 'arrived', atLeast: total },
     everyEffectOnce: { figure: 'effects', atLeast: total, atMost: total },
   },
-  { brokers, partitions, partitionsConsumedConcurrently: concurrency, keys, relayBatch, acks: 'all', idempotent: true, dbPool: 12 },
+  {
+    brokers,
+    partitions,
+    partitionsConsumedConcurrently: concurrency,
+    keys,
+    relayBatch,
+    acks: 'all',
+    idempotent: true,
+    dbPool: 12,
+  },
 );

@@ -59,7 +59,10 @@ describe(PlumbingServer.name, () => {
     await admin.deleteGroups([group]).catch(() => undefined);
   });
 
-  async function startConsumer(partitions: number, options: Partial<PlumbingServerOptions> = {}): Promise<PlumbingServer> {
+  async function startConsumer(
+    partitions: number,
+    options: Partial<PlumbingServerOptions> = {},
+  ): Promise<PlumbingServer> {
     await createTopics(admin, [
       { name: topic, partitions },
       { name: `${group}.dlq`, partitions: 1 },
@@ -88,7 +91,10 @@ describe(PlumbingServer.name, () => {
       const event = effectEvent({ key: 'order-1', seq: 1 });
       await producer.send({ topic, messages: [record(event, 'order-1'), record(event, 'order-1')] });
       await producer.send({ topic, messages: [record(effectEvent({ key: 'order-1', seq: 2 }), 'order-1')] });
-      await waitFor(() => count(db.sql, 'SELECT 1 FROM effect WHERE seq = 2'), 'the record after the duplicate');
+      await waitFor(
+        () => count(db.sql, 'SELECT 1 FROM effect WHERE seq = 2'),
+        'the record after the duplicate',
+      );
       expect(await count(db.sql, 'SELECT 1 FROM effect WHERE event_id = $1', [event.id])).toBe(1);
       expect(await count(db.sql, 'SELECT 1 FROM inbox')).toBe(2);
       await waitFor(() => offsetsCommittedToEnd(admin, group, topic), 'offsets committed');
@@ -106,9 +112,14 @@ describe(PlumbingServer.name, () => {
           record(effectEvent({ key: 'order-2', seq: 2 }), 'order-2'),
         ],
       });
-      await waitFor(() => count(db.sql, 'SELECT 1 FROM effect WHERE seq = 2'), 'the record after the redelivery');
+      await waitFor(
+        () => count(db.sql, 'SELECT 1 FROM effect WHERE seq = 2'),
+        'the record after the redelivery',
+      );
       expect(await count(db.sql, 'SELECT 1 FROM effect WHERE seq = 1')).toBe(1);
-      const inbox = await db.sql.query<{ dedup_key: string | null }>("SELECT dedup_key FROM inbox WHERE dedup_key IS NOT NULL");
+      const inbox = await db.sql.query<{ dedup_key: string | null }>(
+        'SELECT dedup_key FROM inbox WHERE dedup_key IS NOT NULL',
+      );
       expect(inbox.rows).toEqual([{ dedup_key: 'evt_123' }]);
     });
   });
@@ -130,7 +141,11 @@ describe(PlumbingServer.name, () => {
         ],
       });
       await waitFor(() => count(db.sql, 'SELECT 1 FROM effect WHERE seq = 6'), 'the record after the poison');
-      expect((await db.sql.query<{ seq: number }>('SELECT seq FROM effect ORDER BY applied')).rows.map((r) => r.seq)).toEqual([1, 6]);
+      expect(
+        (await db.sql.query<{ seq: number }>('SELECT seq FROM effect ORDER BY applied')).rows.map(
+          (r) => r.seq,
+        ),
+      ).toEqual([1, 6]);
 
       const letters = await waitFor(async () => {
         const l = await listDeadLetters(kafka, group);
@@ -155,12 +170,20 @@ describe(PlumbingServer.name, () => {
 
       // The operator fixes the cause and replays: the event is handled, once.
       await db.sql.query('DELETE FROM refuse');
-      const replayed = await replayDeadLetter(kafka, producer, group, { partition: 0, offset: letters[3]!.offset });
+      const replayed = await replayDeadLetter(kafka, producer, group, {
+        partition: 0,
+        offset: letters[3]!.offset,
+      });
       expect(replayed.eventId).toBe(refusedEvent.id);
-      await waitFor(() => count(db.sql, 'SELECT 1 FROM effect WHERE event_id = $1', [refusedEvent.id]), 'the replayed event');
+      await waitFor(
+        () => count(db.sql, 'SELECT 1 FROM effect WHERE event_id = $1', [refusedEvent.id]),
+        'the replayed event',
+      );
       const end = await admin.fetchTopicOffsets(topic);
       expect(end[0]!.high).toBe('7');
-      await expect(replayDeadLetter(kafka, producer, group, { partition: 0, offset: '99' })).rejects.toThrow(/no dead letter/);
+      await expect(replayDeadLetter(kafka, producer, group, { partition: 0, offset: '99' })).rejects.toThrow(
+        /no dead letter/,
+      );
       expect(REPLAYED_FROM_HEADER).toBe('rxbridge-replayed-from');
     });
   });
@@ -168,7 +191,10 @@ describe(PlumbingServer.name, () => {
   describe('transient failures', () => {
     it('retries a failure that heals in place and applies the event once', async () => {
       const retried: number[] = [];
-      await startConsumer(1, { maxAttempts: 5, observer: { recordRetried: (info) => retried.push(info.attempt) } });
+      await startConsumer(1, {
+        maxAttempts: 5,
+        observer: { recordRetried: (info) => retried.push(info.attempt) },
+      });
       const event = effectEvent({ key: 'k', seq: 1, failUntilAttempt: 3 });
       await producer.send({ topic, messages: [record(event, 'k')] });
       await waitFor(() => count(db.sql, 'SELECT 1 FROM effect'), 'the healed event');
@@ -189,8 +215,13 @@ describe(PlumbingServer.name, () => {
           record(effectEvent({ key: 'stuck', seq: 3 }), 'stuck'),
         ],
       });
-      await waitFor(() => count(db.sql, "SELECT 1 FROM effect WHERE key = 'stuck' HAVING count(*) = 3"), 'the parked key drained');
-      const stuck = await db.sql.query<{ seq: number; attempt: number }>("SELECT seq, attempt FROM effect WHERE key = 'stuck' ORDER BY applied");
+      await waitFor(
+        () => count(db.sql, "SELECT 1 FROM effect WHERE key = 'stuck' HAVING count(*) = 3"),
+        'the parked key drained',
+      );
+      const stuck = await db.sql.query<{ seq: number; attempt: number }>(
+        "SELECT seq, attempt FROM effect WHERE key = 'stuck' ORDER BY applied",
+      );
       expect(stuck.rows.map((r) => r.seq)).toEqual([1, 2, 3]);
       expect(stuck.rows[0]!.attempt).toBe(4);
       expect(await count(db.sql, "SELECT 1 FROM effect WHERE key = 'free'")).toBe(1);
@@ -198,19 +229,31 @@ describe(PlumbingServer.name, () => {
       const order = await db.sql.query<{ key: string }>('SELECT key FROM effect ORDER BY applied');
       expect(order.rows[0]!.key).toBe('free');
       expect(await count(db.sql, 'SELECT 1 FROM parked')).toBe(0);
-      await waitFor(() => offsetsCommittedToEnd(admin, group, topic), 'offsets committed past parked records');
+      await waitFor(
+        () => offsetsCommittedToEnd(admin, group, topic),
+        'offsets committed past parked records',
+      );
     });
 
     it('dead-letters a parked record that never heals', async () => {
-      await startConsumer(1, { maxAttempts: 1, parked: { pollIntervalMs: 50, backoff: { initialMs: 10, maxMs: 20 }, maxAttempts: 2 } });
-      await producer.send({ topic, messages: [record(effectEvent({ key: 'k', seq: 1, failUntilAttempt: 99 }), 'k')] });
+      await startConsumer(1, {
+        maxAttempts: 1,
+        parked: { pollIntervalMs: 50, backoff: { initialMs: 10, maxMs: 20 }, maxAttempts: 2 },
+      });
+      await producer.send({
+        topic,
+        messages: [record(effectEvent({ key: 'k', seq: 1, failUntilAttempt: 99 }), 'k')],
+      });
       const letters = await waitFor(async () => {
         const l = await listDeadLetters(kafka, group);
         return l.length === 1 ? l : undefined;
       }, 'the dead letter');
       expect(letters[0]!.error).toContain('simulated outage');
       expect(letters[0]!.attempts).toBeGreaterThanOrEqual(2);
-      await waitFor(async () => (await count(db.sql, 'SELECT 1 FROM parked')) === 0, 'the parked row removed');
+      await waitFor(
+        async () => (await count(db.sql, 'SELECT 1 FROM parked')) === 0,
+        'the parked row removed',
+      );
       expect(await count(db.sql, 'SELECT 1 FROM effect')).toBe(0);
     });
   });
@@ -225,7 +268,9 @@ describe(PlumbingServer.name, () => {
       }
       const total = keys.length * perKey;
       await waitFor(async () => (await count(db.sql, 'SELECT 1 FROM effect')) === total, `${total} effects`);
-      const rows = await db.sql.query<{ key: string; seq: number }>('SELECT key, seq FROM effect ORDER BY applied');
+      const rows = await db.sql.query<{ key: string; seq: number }>(
+        'SELECT key, seq FROM effect ORDER BY applied',
+      );
       const seen = new Map<string, number[]>();
       for (const r of rows.rows) seen.set(r.key, [...(seen.get(r.key) ?? []), r.seq]);
       for (const k of keys) expect(seen.get(k)).toEqual(Array.from({ length: perKey }, (_, i) => i + 1));
@@ -237,7 +282,12 @@ describe(PlumbingServer.name, () => {
   describe('shutdown', () => {
     it('commits what it handled and leaves the group on close', async () => {
       await startConsumer(2);
-      await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => record(effectEvent({ key: `k${i}`, seq: 1 }), `k${i}`)) });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 20 }, (_, i) =>
+          record(effectEvent({ key: `k${i}`, seq: 1 }), `k${i}`),
+        ),
+      });
       await waitFor(async () => (await count(db.sql, 'SELECT 1 FROM effect')) === 20, 'all effects');
       await app!.close();
       app = undefined;

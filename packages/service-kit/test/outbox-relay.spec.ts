@@ -1,7 +1,17 @@
 import { logLevel, type Admin, type Consumer } from 'kafkajs';
 import { enqueueEvents, OutboxRelay, PermanentError, type OutboxMessage } from '../src/index.js';
 import { runFixture, type Child } from './support/child-process.js';
-import { brokers, count, createTestSchema, createTopics, effectEvent, kafkaClient, suffix, waitFor, type TestSchema } from './support/plumbing-harness.js';
+import {
+  brokers,
+  count,
+  createTestSchema,
+  createTopics,
+  effectEvent,
+  kafkaClient,
+  suffix,
+  waitFor,
+  type TestSchema,
+} from './support/plumbing-harness.js';
 
 interface Seen {
   id: string;
@@ -43,7 +53,12 @@ describe(OutboxRelay.name, () => {
     for (let seq = 1; seq <= perKey; seq++) {
       for (let k = 0; k < keys; k++) {
         const key = `order-${k}`;
-        out.push({ topic, key, event: effectEvent({ key, seq }), headers: { correlationid: `c-${k}-${seq}` } });
+        out.push({
+          topic,
+          key,
+          event: effectEvent({ key, seq }),
+          headers: { correlationid: `c-${k}-${seq}` },
+        });
       }
     }
     return out;
@@ -57,7 +72,12 @@ describe(OutboxRelay.name, () => {
   }
 
   async function startRelay(options: { batchSize?: number } = {}): Promise<OutboxRelay> {
-    const relay = new OutboxRelay({ dataSource: db.dataSource, kafka: { brokers, clientId: 'outbox-test' }, pollIntervalMs: 500, ...options });
+    const relay = new OutboxRelay({
+      dataSource: db.dataSource,
+      kafka: { brokers, clientId: 'outbox-test' },
+      pollIntervalMs: 500,
+      ...options,
+    });
     relays.push(relay);
     await relay.start();
     return relay;
@@ -73,7 +93,12 @@ describe(OutboxRelay.name, () => {
     await consumer.run({
       eachMessage: ({ message }) => {
         const event = JSON.parse(message.value!.toString()) as { id: string; data: { seq: number } };
-        seen.push({ id: event.id, key: message.key!.toString(), seq: event.data.seq, correlationId: message.headers?.correlationid?.toString() });
+        seen.push({
+          id: event.id,
+          key: message.key!.toString(),
+          seq: event.data.seq,
+          correlationId: message.headers?.correlationid?.toString(),
+        });
         return Promise.resolve();
       },
     });
@@ -88,15 +113,25 @@ describe(OutboxRelay.name, () => {
 
   function expectOrderPerKey(acted: Seen[], keys: number, perKey: number): void {
     for (let k = 0; k < keys; k++) {
-      expect(acted.filter((s) => s.key === `order-${k}`).map((s) => s.seq)).toEqual(Array.from({ length: perKey }, (_, i) => i + 1));
+      expect(acted.filter((s) => s.key === `order-${k}`).map((s) => s.seq)).toEqual(
+        Array.from({ length: perKey }, (_, i) => i + 1),
+      );
     }
   }
 
   it('refuses an event that is not a CloudEvent and writes nothing of its transaction', async () => {
     const good = { topic, key: 'k', event: effectEvent({ key: 'k', seq: 1 }) };
-    const bad = { topic, key: 'k', event: { ...effectEvent({ key: 'k', seq: 2 }), specversion: '0.3' } } as unknown as OutboxMessage;
-    await expect(db.dataSource.transaction((m) => enqueueEvents(m, [good, bad]))).rejects.toThrow(PermanentError);
-    await expect(db.dataSource.transaction((m) => enqueueEvents(m, [{ ...good, key: '' }]))).rejects.toThrow(/key/);
+    const bad = {
+      topic,
+      key: 'k',
+      event: { ...effectEvent({ key: 'k', seq: 2 }), specversion: '0.3' },
+    } as unknown as OutboxMessage;
+    await expect(db.dataSource.transaction((m) => enqueueEvents(m, [good, bad]))).rejects.toThrow(
+      PermanentError,
+    );
+    await expect(db.dataSource.transaction((m) => enqueueEvents(m, [{ ...good, key: '' }]))).rejects.toThrow(
+      /key/,
+    );
     expect(await count(db.sql, 'SELECT 1 FROM outbox')).toBe(0);
   });
 
@@ -109,8 +144,13 @@ describe(OutboxRelay.name, () => {
     expect(seen).toHaveLength(batch.length);
     expectOrderPerKey(seen, 5, 10);
     expect(seen.find((s) => s.key === 'order-3' && s.seq === 7)?.correlationId).toBe('c-3-7');
-    await waitFor(async () => (await count(db.sql, 'SELECT 1 FROM outbox WHERE published_at IS NULL')) === 0, 'rows marked');
-    expect(await count(db.sql, 'SELECT 1 FROM outbox WHERE attempts = 1 AND last_error IS NULL')).toBe(batch.length);
+    await waitFor(
+      async () => (await count(db.sql, 'SELECT 1 FROM outbox WHERE published_at IS NULL')) === 0,
+      'rows marked',
+    );
+    expect(await count(db.sql, 'SELECT 1 FROM outbox WHERE attempts = 1 AND last_error IS NULL')).toBe(
+      batch.length,
+    );
   });
 
   it('never publishes a rolled-back row', async () => {
@@ -132,19 +172,33 @@ describe(OutboxRelay.name, () => {
     const missing = `test.outbox.missing.${suffix()}`;
     const relay = new OutboxRelay({
       dataSource: db.dataSource,
-      kafka: { brokers, clientId: 'outbox-test', logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 } },
+      kafka: {
+        brokers,
+        clientId: 'outbox-test',
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 },
+      },
       backoff: { initialMs: 50, maxMs: 200 },
       pollIntervalMs: 100,
     });
     relays.push(relay);
     await relay.start();
-    await db.dataSource.transaction((m) => enqueueEvents(m, [{ topic: missing, key: 'k', event: effectEvent({ key: 'k', seq: 1 }) }]));
+    await db.dataSource.transaction((m) =>
+      enqueueEvents(m, [{ topic: missing, key: 'k', event: effectEvent({ key: 'k', seq: 1 }) }]),
+    );
     // auto-creation is off: the topic does not exist until provisioned
-    await waitFor(async () => (await count(db.sql, 'SELECT 1 FROM outbox WHERE attempts >= 2 AND last_error IS NOT NULL')) === 1, 'failed attempts recorded');
+    await waitFor(
+      async () =>
+        (await count(db.sql, 'SELECT 1 FROM outbox WHERE attempts >= 2 AND last_error IS NOT NULL')) === 1,
+      'failed attempts recorded',
+    );
     expect(await count(db.sql, 'SELECT 1 FROM outbox WHERE published_at IS NOT NULL')).toBe(0);
     await createTopics(admin, [{ name: missing, partitions: 1 }]);
     try {
-      await waitFor(async () => (await count(db.sql, 'SELECT 1 FROM outbox WHERE published_at IS NOT NULL')) === 1, 'published after the topic exists');
+      await waitFor(
+        async () => (await count(db.sql, 'SELECT 1 FROM outbox WHERE published_at IS NOT NULL')) === 1,
+        'published after the topic exists',
+      );
     } finally {
       await admin.deleteTopics({ topics: [missing] }).catch(() => undefined);
     }
@@ -154,7 +208,11 @@ describe(OutboxRelay.name, () => {
     const batch = messages(6, 20);
     await enqueue(batch);
     const seen = await watch();
-    const doomed = runFixture('relay.fixture.ts', { FIXTURE_SCHEMA: db.schema, FIXTURE_BATCH_SIZE: '10', FIXTURE_KILL_AFTER_BATCHES: '3' });
+    const doomed = runFixture('relay.fixture.ts', {
+      FIXTURE_SCHEMA: db.schema,
+      FIXTURE_BATCH_SIZE: '10',
+      FIXTURE_KILL_AFTER_BATCHES: '3',
+    });
     children.push(doomed);
     expect((await doomed.exited).signal).toBe('SIGKILL');
     // Kafka took the third batch but the rows were never marked
@@ -164,7 +222,10 @@ describe(OutboxRelay.name, () => {
     const survivor = runFixture('relay.fixture.ts', { FIXTURE_SCHEMA: db.schema, FIXTURE_BATCH_SIZE: '10' });
     children.push(survivor);
     await survivor.ready;
-    await waitFor(async () => (await count(db.sql, 'SELECT 1 FROM outbox WHERE published_at IS NULL')) === 0, 'every row published');
+    await waitFor(
+      async () => (await count(db.sql, 'SELECT 1 FROM outbox WHERE published_at IS NULL')) === 0,
+      'every row published',
+    );
     await waitFor(() => new Set(seen.map((s) => s.id)).size === batch.length, 'every event id on Kafka');
     expect(new Set(seen.map((s) => s.id))).toEqual(new Set(batch.map((m) => m.event.id)));
     expect(seen.length).toBeGreaterThanOrEqual(batch.length);
@@ -179,7 +240,10 @@ describe(OutboxRelay.name, () => {
     await startRelay({ batchSize: 7 });
     const batch = messages(10, 30);
     await enqueue(batch);
-    await waitFor(async () => (await count(db.sql, 'SELECT 1 FROM outbox WHERE published_at IS NULL')) === 0, 'every row published');
+    await waitFor(
+      async () => (await count(db.sql, 'SELECT 1 FROM outbox WHERE published_at IS NULL')) === 0,
+      'every row published',
+    );
     await waitFor(() => seen.length >= batch.length, 'every row on Kafka');
     // no crash happened, so not even a copy a consumer would drop
     expect(seen).toHaveLength(batch.length);

@@ -11,7 +11,9 @@ import {
 import { count, createTestSchema, waitFor, type TestSchema } from './support/plumbing-harness.js';
 
 /** An executor that records what it was asked to do (the RxScale client is another part's). */
-function recording(answer: (command: RxscaleCommand, call: number) => ReturnType<CommandExecutor>): CommandExecutor & { calls: RxscaleCommand[] } {
+function recording(
+  answer: (command: RxscaleCommand, call: number) => ReturnType<CommandExecutor>,
+): CommandExecutor & { calls: RxscaleCommand[] } {
   const calls: RxscaleCommand[] = [];
   const execute = (command: RxscaleCommand): ReturnType<CommandExecutor> => {
     calls.push(command);
@@ -32,7 +34,10 @@ describe(RxscaleCommandRelay.name, () => {
     await db.drop();
   });
 
-  async function startRelay(execute: CommandExecutor, options: Partial<RxscaleCommandRelayOptions> = {}): Promise<RxscaleCommandRelay> {
+  async function startRelay(
+    execute: CommandExecutor,
+    options: Partial<RxscaleCommandRelayOptions> = {},
+  ): Promise<RxscaleCommandRelay> {
     const relay = new RxscaleCommandRelay({
       dataSource: db.dataSource,
       execute,
@@ -58,32 +63,65 @@ describe(RxscaleCommandRelay.name, () => {
 
   it('retries a retryable failure until RxScale acknowledges, then records done for the service', async () => {
     const execute = recording((_command, call) =>
-      call < 3 ? Promise.reject(Object.assign(new Error('RxScale answered 503'), { retryable: true })) : Promise.resolve({ outcome: 'done' }),
+      call < 3
+        ? Promise.reject(Object.assign(new Error('RxScale answered 503'), { retryable: true }))
+        : Promise.resolve({ outcome: 'done' }),
     );
     await startRelay(execute);
-    const id = await enqueue({ kind: 'order.status', targetUid: 'po_1', payload: { status: 'in-progress' }, pharmacyUid: 'ph_1' });
-    await waitFor(() => count(db.sql, "SELECT 1 FROM rxscale_command WHERE status = 'done'"), 'the command done');
-    const row = await db.sql.query('SELECT status, attempts, reason, last_error, completed_at FROM rxscale_command WHERE id = $1', [id]);
+    const id = await enqueue({
+      kind: 'order.status',
+      targetUid: 'po_1',
+      payload: { status: 'in-progress' },
+      pharmacyUid: 'ph_1',
+    });
+    await waitFor(
+      () => count(db.sql, "SELECT 1 FROM rxscale_command WHERE status = 'done'"),
+      'the command done',
+    );
+    const row = await db.sql.query(
+      'SELECT status, attempts, reason, last_error, completed_at FROM rxscale_command WHERE id = $1',
+      [id],
+    );
     expect(row.rows[0]).toMatchObject({ status: 'done', attempts: 3, reason: null });
     expect(row.rows[0].last_error).toContain('503');
     expect(execute.calls).toHaveLength(3);
-    expect(execute.calls[0]).toMatchObject({ kind: 'order.status', targetUid: 'po_1', payload: { status: 'in-progress' }, pharmacyUid: 'ph_1' });
-    const outcome = await db.sql.query('SELECT outcome, reason FROM command_outcome WHERE command_id = $1', [id]);
+    expect(execute.calls[0]).toMatchObject({
+      kind: 'order.status',
+      targetUid: 'po_1',
+      payload: { status: 'in-progress' },
+      pharmacyUid: 'ph_1',
+    });
+    const outcome = await db.sql.query('SELECT outcome, reason FROM command_outcome WHERE command_id = $1', [
+      id,
+    ]);
     expect(outcome.rows).toEqual([{ outcome: 'done', reason: null }]);
   });
 
   it('records a refusal with its reason and does not retry it', async () => {
-    const execute = recording(() => Promise.resolve({ outcome: 'refused', reason: 'transition cancelled → in-progress not allowed' }));
+    const execute = recording(() =>
+      Promise.resolve({ outcome: 'refused', reason: 'transition cancelled → in-progress not allowed' }),
+    );
     await startRelay(execute);
     const id = await enqueue({ kind: 'order.status', targetUid: 'po_2', payload: { status: 'in-progress' } });
     await waitFor(() => count(db.sql, 'SELECT 1 FROM command_outcome'), 'the outcome');
-    const row = await db.sql.query('SELECT status, reason, attempts FROM rxscale_command WHERE id = $1', [id]);
-    expect(row.rows[0]).toEqual({ status: 'refused', reason: 'transition cancelled → in-progress not allowed', attempts: 1 });
+    const row = await db.sql.query('SELECT status, reason, attempts FROM rxscale_command WHERE id = $1', [
+      id,
+    ]);
+    expect(row.rows[0]).toEqual({
+      status: 'refused',
+      reason: 'transition cancelled → in-progress not allowed',
+      attempts: 1,
+    });
     const outcome = await db.sql.query('SELECT outcome, reason FROM command_outcome');
-    expect(outcome.rows).toEqual([{ outcome: 'refused', reason: 'transition cancelled → in-progress not allowed' }]);
+    expect(outcome.rows).toEqual([
+      { outcome: 'refused', reason: 'transition cancelled → in-progress not allowed' },
+    ]);
     // a later command shows the relay kept going without calling RxScale again for the refused one
     await enqueue({ kind: 'order.status', targetUid: 'po_3', payload: {} });
-    await waitFor(() => count(db.sql, "SELECT 1 FROM command_outcome HAVING count(*) = 2"), 'the next command');
+    await waitFor(
+      () => count(db.sql, 'SELECT 1 FROM command_outcome HAVING count(*) = 2'),
+      'the next command',
+    );
     expect(execute.calls.filter((c) => c.id === id)).toHaveLength(1);
   });
 
@@ -91,7 +129,10 @@ describe(RxscaleCommandRelay.name, () => {
     const execute = recording(() => Promise.reject(new PermanentError('RxScale answered 422: unknown sku')));
     await startRelay(execute);
     const id = await enqueue({ kind: 'sku.stock', targetUid: 'sku_1', payload: { stock: 3 } });
-    await waitFor(() => count(db.sql, "SELECT 1 FROM rxscale_command WHERE status = 'failed'"), 'the failed command');
+    await waitFor(
+      () => count(db.sql, "SELECT 1 FROM rxscale_command WHERE status = 'failed'"),
+      'the failed command',
+    );
     const row = await db.sql.query('SELECT reason, attempts FROM rxscale_command WHERE id = $1', [id]);
     expect(row.rows[0]).toEqual({ reason: 'PermanentError: RxScale answered 422: unknown sku', attempts: 1 });
     expect(execute.calls).toHaveLength(1);

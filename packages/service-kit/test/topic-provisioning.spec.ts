@@ -40,7 +40,11 @@ describe(provisionTopics.name, () => {
     expect(partitions).toEqual(Object.fromEntries(topics.map((t) => [t.name, t.partitions])));
     const configs = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: topics.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.name, configNames: ['retention.ms', 'cleanup.policy'] })),
+      resources: topics.map((t) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name: t.name,
+        configNames: ['retention.ms', 'cleanup.policy'],
+      })),
     });
     for (const t of topics) {
       const entries = configs.resources.find((r) => r.resourceName === t.name)!.configEntries;
@@ -58,7 +62,9 @@ describe(provisionTopics.name, () => {
 
     const changed = topics.map((t, i) => (i === 0 ? { ...t, partitions: 6 } : t));
     const report = await provisionTopics(admin, changed, { replicationFactor: 1 });
-    expect(report.mismatches).toEqual([{ topic: topics[0]!.name, problem: 'has 3 partitions, the catalog says 6' }]);
+    expect(report.mismatches).toEqual([
+      { topic: topics[0]!.name, problem: 'has 3 partitions, the catalog says 6' },
+    ]);
     const metadata = await admin.fetchTopicMetadata({ topics: [topics[0]!.name] });
     expect(metadata.topics[0]!.partitions).toHaveLength(3);
   });
@@ -67,7 +73,9 @@ describe(provisionTopics.name, () => {
     const bad = [topics[0]!, { ...topics[1]!, partitions: 0 }];
     await expect(provisionTopics(admin, bad)).rejects.toThrow(/partitions must be a positive integer/);
     await expect(provisionTopics(admin, [topics[0]!, topics[0]!])).rejects.toThrow(/declared twice/);
-    await expect(provisionTopics(admin, [{ ...topics[0]!, name: 'bad name!' }])).rejects.toThrow(/invalid topic name/);
+    await expect(provisionTopics(admin, [{ ...topics[0]!, name: 'bad name!' }])).rejects.toThrow(
+      /invalid topic name/,
+    );
     expect(await admin.listTopics()).not.toContain(topics[0]!.name);
   });
 });

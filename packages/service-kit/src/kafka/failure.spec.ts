@@ -8,7 +8,10 @@ describe(classifyFailure.name, () => {
     ['a refused socket', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
     ['an error marked retryable', Object.assign(new Error('RxScale 503'), { retryable: true })],
     ['a kafkajs retriable error', Object.assign(new Error('leader not available'), { retriable: true })],
-    ['a TypeORM query failure wrapping a deadlock', Object.assign(new Error('query failed'), { driverError: { code: '40P01' } })],
+    [
+      'a TypeORM query failure wrapping a deadlock',
+      Object.assign(new Error('query failed'), { driverError: { code: '40P01' } }),
+    ],
     ['a TransientError', new TransientError('later')],
     ['something unrecognised', new Error('who knows')],
   ])('treats %s as transient', (_label, error) => {
@@ -28,7 +31,9 @@ describe(classifyFailure.name, () => {
 describe(describeFailure.name, () => {
   it('names the class and message, and copes with non-errors', () => {
     expect(describeFailure(new PermanentError('nope'))).toBe('PermanentError: nope');
-    expect(describeFailure({ status: 'error', message: 'Internal server error' })).toBe('Internal server error');
+    expect(describeFailure({ status: 'error', message: 'Internal server error' })).toBe(
+      'Internal server error',
+    );
     expect(describeFailure('x'.repeat(5000))).toHaveLength(2000);
   });
 });

@@ -1,11 +1,32 @@
 import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/microservices';
 import { CloudEventSchema, type CloudEvent } from '@rxbridge/contracts';
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaConfig, type KafkaMessage, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type Consumer,
+  type EachBatchPayload,
+  type KafkaConfig,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { type DataSource, type EntityManager } from 'typeorm';
-import { backoffDelay, classifyFailure, describeFailure, PermanentError, sleep, type BackoffPolicy } from './failure.js';
+import {
+  backoffDelay,
+  classifyFailure,
+  describeFailure,
+  PermanentError,
+  sleep,
+  type BackoffPolicy,
+} from './failure.js';
 import { PlumbingContext, type RecordInfo } from './plumbing-context.js';
-import { safely, silentLogger, type PlumbingLogger, type PlumbingObserver, type RecordOutcome } from './plumbing-observer.js';
+import {
+  safely,
+  silentLogger,
+  type PlumbingLogger,
+  type PlumbingObserver,
+  type RecordOutcome,
+} from './plumbing-observer.js';
 import { PLUMBING_TRANSPORT } from './plumbing-transport.js';
 import { headersToStrings } from './record-headers.js';
 
@@ -113,7 +134,10 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
   async start(): Promise<void> {
     await this.producer.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.subscribe({
+      topics: this.options.topics,
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -180,7 +204,8 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
   }
 
   private parse(record: Received): Parsed {
-    if (record.value === null) return { ok: false, error: new PermanentError('record has no value', 'EMPTY_RECORD') };
+    if (record.value === null)
+      return { ok: false, error: new PermanentError('record has no value', 'EMPTY_RECORD') };
     let json: unknown;
     try {
       json = JSON.parse(record.value.toString('utf8'));
@@ -189,12 +214,20 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
     }
     const parsed = CloudEventSchema.safeParse(json);
     if (!parsed.success) {
-      const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      return { ok: false, error: new PermanentError(`record is not a valid CloudEvent (${fields})`, 'INVALID_CLOUD_EVENT') };
+      const fields = parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ');
+      return {
+        ok: false,
+        error: new PermanentError(`record is not a valid CloudEvent (${fields})`, 'INVALID_CLOUD_EVENT'),
+      };
     }
     const handler = this.getHandlerByPattern(parsed.data.type) ?? this.getHandlerByPattern(record.topic);
     if (!handler) {
-      return { ok: false, error: new PermanentError(`no handler for event type "${parsed.data.type}"`, 'UNKNOWN_EVENT_TYPE') };
+      return {
+        ok: false,
+        error: new PermanentError(`no handler for event type "${parsed.data.type}"`, 'UNKNOWN_EVENT_TYPE'),
+      };
     }
     return { ok: true, event: parsed.data, handler };
   }
@@ -211,11 +244,21 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
     }
     const type = parsed.ok ? parsed.event.type : undefined;
     safely(() =>
-      this.options.observer?.recordProcessed?.({ group: this.options.groupId, topic: record.topic, type, outcome, durationMs: performance.now() - started }),
+      this.options.observer?.recordProcessed?.({
+        group: this.options.groupId,
+        topic: record.topic,
+        type,
+        outcome,
+        durationMs: performance.now() - started,
+      }),
     );
   }
 
-  private async handleWithRetries(record: Received, event: CloudEvent, handler: MessageHandler): Promise<RecordOutcome> {
+  private async handleWithRetries(
+    record: Received,
+    event: CloudEvent,
+    handler: MessageHandler,
+  ): Promise<RecordOutcome> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.handleInTransaction(record, event, handler, attempt, { checkParked: true });
@@ -227,10 +270,20 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
         const description = describeFailure(error);
         if (attempt >= this.maxAttempts) {
           await this.untilDone(() => this.park(record, event, attempt, description, false));
-          this.log.warn({ ...origin(record), attempts: attempt, error: description }, 'record parked after transient failures');
+          this.log.warn(
+            { ...origin(record), attempts: attempt, error: description },
+            'record parked after transient failures',
+          );
           return 'parked';
         }
-        safely(() => this.options.observer?.recordRetried?.({ group: this.options.groupId, topic: record.topic, attempt, error: description }));
+        safely(() =>
+          this.options.observer?.recordRetried?.({
+            group: this.options.groupId,
+            topic: record.topic,
+            attempt,
+            error: description,
+          }),
+        );
         this.log.warn({ ...origin(record), attempt, error: description }, 'transient failure, retrying');
         await sleep(backoffDelay(attempt, this.backoff), this.stopping.signal);
         if (this.stopping.signal.aborted) throw new ShutdownInterrupt();
@@ -276,7 +329,13 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
     return outcome;
   }
 
-  private async park(record: Received, event: CloudEvent, attempts: number, error: string, behindKey: boolean): Promise<void> {
+  private async park(
+    record: Received,
+    event: CloudEvent,
+    attempts: number,
+    error: string,
+    behindKey: boolean,
+  ): Promise<void> {
     const delay = backoffDelay(1, this.parkedBackoff);
     await this.options.dataSource.transaction((manager) =>
       insertParked(manager, this.options.groupId, record, event, attempts, error, behindKey, delay),
@@ -285,7 +344,10 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
 
   private async deadLetter(record: Received, error: unknown, attempts: number): Promise<void> {
     const description = describeFailure(error);
-    const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'UNCLASSIFIED';
+    const code =
+      typeof (error as { code?: unknown }).code === 'string'
+        ? (error as { code: string }).code
+        : 'UNCLASSIFIED';
     await this.producer.send({
       topic: this.deadLetterTopic,
       acks: -1,
@@ -316,7 +378,10 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       try {
         return await step();
       } catch (error) {
-        this.log.error({ attempt, error: describeFailure(error) }, 'could not park or dead-letter a record, retrying');
+        this.log.error(
+          { attempt, error: describeFailure(error) },
+          'could not park or dead-letter a record, retrying',
+        );
         await sleep(backoffDelay(attempt, this.backoff), this.stopping.signal);
         if (this.stopping.signal.aborted) throw new ShutdownInterrupt();
       }
@@ -378,10 +443,21 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
         const inserted = (await runner.query(
           `INSERT INTO inbox (event_id, dedup_key, event_type, consumer_group, topic, partition, "offset")
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING event_id`,
-          [parsed.event.id, dedupKey, parsed.event.type, this.options.groupId, record.topic, record.partition, record.offset],
+          [
+            parsed.event.id,
+            dedupKey,
+            parsed.event.type,
+            this.options.groupId,
+            record.topic,
+            record.partition,
+            record.offset,
+          ],
         )) as unknown[];
         if (inserted.length > 0) {
-          const result: unknown = await parsed.handler(parsed.event, new PlumbingContext([info, runner.manager]));
+          const result: unknown = await parsed.handler(
+            parsed.event,
+            new PlumbingContext([info, runner.manager]),
+          );
           if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
         }
         await runner.commitTransaction();
@@ -415,7 +491,14 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       if (row && error instanceof PermanentError) {
         // an unparseable parked row (a handler removed since): dead-letter it so it stops blocking its key
         await this.deadLetter(
-          { topic: row.topic, partition: row.partition, offset: row.offset, key: row.record_key, value: row.record_value, headers: row.headers },
+          {
+            topic: row.topic,
+            partition: row.partition,
+            offset: row.offset,
+            key: row.record_key,
+            value: row.record_value,
+            headers: row.headers,
+          },
           error,
           row.attempts,
         );
@@ -476,6 +559,19 @@ async function insertParked(
     `INSERT INTO parked (consumer_group, topic, partition, "offset", record_key, record_value, headers, event_id, attempts, last_error,
                          behind_key, next_attempt_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, clock_timestamp() + $12 * interval '1 millisecond')`,
-    [group, record.topic, record.partition, record.offset, record.key, record.value, JSON.stringify(record.headers), event.id, attempts, error, behindKey, delayMs],
+    [
+      group,
+      record.topic,
+      record.partition,
+      record.offset,
+      record.key,
+      record.value,
+      JSON.stringify(record.headers),
+      event.id,
+      attempts,
+      error,
+      behindKey,
+      delayMs,
+    ],
   );
 }

@@ -17,15 +17,22 @@ export interface OutboxMessage {
  * The event is checked against the CloudEvent envelope here, so a malformed event fails the transaction
  * that made it instead of the relay later.
  */
-export async function enqueueEvents(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<void> {
+export async function enqueueEvents(
+  manager: EntityManager,
+  messages: readonly OutboxMessage[],
+): Promise<void> {
   if (messages.length === 0) return;
   const params: unknown[] = [];
   const rows: string[] = [];
   for (const m of messages) {
-    if (!m.topic || !m.key) throw new PermanentError('outbox message needs a topic and a key', 'OUTBOX_INVALID');
+    if (!m.topic || !m.key)
+      throw new PermanentError('outbox message needs a topic and a key', 'OUTBOX_INVALID');
     const parsed = CloudEventSchema.safeParse(m.event);
     if (!parsed.success) {
-      throw new PermanentError(`outbox event is not a CloudEvent: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`, 'OUTBOX_INVALID');
+      throw new PermanentError(
+        `outbox event is not a CloudEvent: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`,
+        'OUTBOX_INVALID',
+      );
     }
     const n = params.length;
     rows.push(`($${n + 1}, $${n + 2}, $${n + 3}::jsonb, $${n + 4}::jsonb)`);

@@ -15,7 +15,14 @@ export interface Child {
 export function runFixture(name: string, env: Record<string, string>): Child {
   const script = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
   const child = spawn(process.execPath, ['--import', register, script], {
-    env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers.join(','), KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -28,7 +35,9 @@ export function runFixture(name: string, env: Record<string, string>): Child {
     child.stdout.on('data', () => {
       if (out.includes('ready\n')) resolve();
     });
-    void exited.then(() => (out.includes('ready\n') ? resolve() : reject(new Error(`fixture ${name} exited before ready:\n${out}`))));
+    void exited.then(() =>
+      out.includes('ready\n') ? resolve() : reject(new Error(`fixture ${name} exited before ready:\n${out}`)),
+    );
   });
   return { process: child, exited, ready, output: () => out };
 }

@@ -10,7 +10,9 @@ export class EffectController {
   @OnEvent('test.effect')
   async apply(@Payload() event: CloudEvent, @Ctx() ctx: PlumbingContext): Promise<void> {
     const data = event.data as EffectData;
-    const refused = await ctx.manager.query<unknown[]>('SELECT 1 FROM refuse WHERE event_id = $1', [event.id]);
+    const refused = await ctx.manager.query<unknown[]>('SELECT 1 FROM refuse WHERE event_id = $1', [
+      event.id,
+    ]);
     if (data.refuse || refused.length > 0) throw new PermanentError('transition refused', 'REFUSED');
     if (data.failUntilAttempt && ctx.record.attempt < data.failUntilAttempt) {
       throw new TransientError(`simulated outage on attempt ${ctx.record.attempt}`);

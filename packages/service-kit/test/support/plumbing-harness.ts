@@ -24,7 +24,9 @@ export class CreateEffects1790000001000 implements MigrationInterface {
     await q.query(`CREATE TABLE effect (
       applied bigserial PRIMARY KEY, event_id text NOT NULL, key text, seq integer, attempt integer NOT NULL)`);
     await q.query('CREATE TABLE refuse (event_id text PRIMARY KEY)');
-    await q.query('CREATE TABLE command_outcome (command_id text NOT NULL, outcome text NOT NULL, reason text)');
+    await q.query(
+      'CREATE TABLE command_outcome (command_id text NOT NULL, outcome text NOT NULL, reason text)',
+    );
   }
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP TABLE effect, refuse, command_outcome');
@@ -43,7 +45,12 @@ export interface TestSchema {
 
 export async function createTestSchema(): Promise<TestSchema> {
   const schema = `plumbing_${suffix()}`;
-  const dataSource = createServiceDataSource({ url: databaseUrl, schema, migrations: testMigrations, poolSize: 8 });
+  const dataSource = createServiceDataSource({
+    url: databaseUrl,
+    schema,
+    migrations: testMigrations,
+    poolSize: 8,
+  });
   await dataSource.initialize();
   await migrateServiceSchema(dataSource);
   const sql = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
@@ -60,7 +67,10 @@ export async function createTestSchema(): Promise<TestSchema> {
   };
 }
 
-export async function createTopics(admin: Admin, topics: { name: string; partitions: number }[]): Promise<void> {
+export async function createTopics(
+  admin: Admin,
+  topics: { name: string; partitions: number }[],
+): Promise<void> {
   await admin.createTopics({
     waitForLeaders: true,
     topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })),
@@ -78,15 +88,29 @@ export interface EffectData {
 
 export function effectEvent(data: EffectData, id?: string): CloudEvent {
   // createCloudEvent's TypedCloudEvent loses the envelope's fields to Omit over an index signature
-  return createCloudEvent({ type: 'test.effect', source: '/plumbing-test', subject: data.key, data, ...(id ? { id } : {}) }) as CloudEvent;
+  return createCloudEvent({
+    type: 'test.effect',
+    source: '/plumbing-test',
+    subject: data.key,
+    data,
+    ...(id ? { id } : {}),
+  }) as CloudEvent;
 }
 
-export function record(event: CloudEvent, key: string, headers: IHeaders = {}): { key: string; value: string; headers: IHeaders } {
+export function record(
+  event: CloudEvent,
+  key: string,
+  headers: IHeaders = {},
+): { key: string; value: string; headers: IHeaders } {
   return { key, value: JSON.stringify(event), headers };
 }
 
 /** Polls until `check` returns a truthy value; fails with `description` after `timeoutMs`. No timing is asserted. */
-export async function waitFor<T>(check: () => Promise<T> | T, description: string, timeoutMs = 45_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  description: string,
+  timeoutMs = 45_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -96,7 +120,10 @@ export async function waitFor<T>(check: () => Promise<T> | T, description: strin
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}${last instanceof Error ? `: ${last.message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${description}${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
