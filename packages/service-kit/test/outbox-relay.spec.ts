@@ -86,7 +86,7 @@ describe(OutboxRelay.name, () => {
   /** Everything that arrives on the topic, in arrival order per partition. */
   async function watch(): Promise<Seen[]> {
     const seen: Seen[] = [];
-    const consumer = kafka.consumer({ groupId: `outbox-watch-${suffix()}` });
+    const consumer = kafka.consumer({ groupId: `outbox-watch-${suffix()}`, maxWaitTimeInMs: 500 });
     consumers.push(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });

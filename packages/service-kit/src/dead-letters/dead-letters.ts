@@ -105,7 +105,8 @@ async function readDeadLetters(
     }
     if (ends.size === 0) return [];
     const readerGroup = `rxbridge-dlq-reader-${randomUUID()}`;
-    const consumer = kafka.consumer({ groupId: readerGroup });
+    // a short long-poll: the reader disconnects as soon as it reached the end
+    const consumer = kafka.consumer({ groupId: readerGroup, maxWaitTimeInMs: 200 });
     const letters: DeadLetter[] = [];
     await consumer.connect();
     try {

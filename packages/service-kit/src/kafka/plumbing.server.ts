@@ -60,6 +60,8 @@ export interface PlumbingServerOptions {
   /** Override how the dedup key is read; default: header or CloudEvent extension `rxscaledeliverykey`. */
   dedupKey?: (event: CloudEvent, headers: Record<string, string>) => string | undefined;
   sessionTimeoutMs?: number;
+  /** Longest fetch long-poll; a shutdown waits for the fetch in flight. Default 1000 ms. */
+  maxWaitTimeMs?: number;
   observer?: PlumbingObserver;
   logger?: PlumbingLogger;
   /** Test seam: runs after a record's transaction committed and before its offset is committed. */
@@ -107,6 +109,7 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
     });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.log = options.logger ?? silentLogger;
@@ -304,23 +307,34 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
   ): Promise<RecordOutcome> {
     const info: RecordInfo = { group: this.options.groupId, ...record, attempt };
     const outcome = await this.options.dataSource.transaction(async (manager): Promise<RecordOutcome> => {
-      if (mode.checkParked && record.key !== null) {
-        const waiting = await manager.query<unknown[]>(
-          'SELECT 1 FROM parked WHERE consumer_group = $1 AND topic = $2 AND record_key = $3 LIMIT 1',
-          [this.options.groupId, record.topic, record.key],
-        );
-        if (waiting.length > 0) {
-          await insertParked(manager, this.options.groupId, record, event, 0, null, true, 0);
-          return 'parked';
-        }
-      }
       const dedupKey = (this.options.dedupKey ?? defaultDedupKey)(event, record.headers) ?? null;
-      const inserted = await manager.query<unknown[]>(
-        `INSERT INTO inbox (event_id, dedup_key, event_type, consumer_group, topic, partition, "offset")
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING event_id`,
-        [event.id, dedupKey, event.type, this.options.groupId, record.topic, record.partition, record.offset],
+      // One round trip: does the key wait behind a parked record, and if not, claim the event in the inbox.
+      const [claim] = await manager.query<{ waiting: boolean; inserted: number }[]>(
+        `WITH waiting AS (
+           SELECT $9::boolean AND EXISTS (
+             SELECT 1 FROM parked WHERE consumer_group = $4 AND topic = $5 AND record_key = $8) AS w),
+         claimed AS (
+           INSERT INTO inbox (event_id, dedup_key, event_type, consumer_group, topic, partition, "offset")
+           SELECT $1, $2, $3, $4, $5, $6::integer, $7::bigint WHERE NOT (SELECT w FROM waiting)
+           ON CONFLICT DO NOTHING RETURNING 1)
+         SELECT (SELECT w FROM waiting) AS waiting, (SELECT count(*) FROM claimed)::int AS inserted`,
+        [
+          event.id,
+          dedupKey,
+          event.type,
+          this.options.groupId,
+          record.topic,
+          record.partition,
+          record.offset,
+          record.key,
+          mode.checkParked,
+        ],
       );
-      if (inserted.length === 0) return 'duplicate';
+      if (claim!.waiting) {
+        await insertParked(manager, this.options.groupId, record, event, 0, null, true, 0);
+        return 'parked';
+      }
+      if (claim!.inserted === 0) return 'duplicate';
       const result: unknown = await handler(event, new PlumbingContext([info, manager]));
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
       return 'handled';
