@@ -4,6 +4,7 @@
 // second end to end, and the relay's delay from the outbox insert (inside the committing transaction) to
 // Kafka's acknowledgement.
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { createCloudEvent } from '@rxbridge/contracts';
 import {
   OutboxRelay,

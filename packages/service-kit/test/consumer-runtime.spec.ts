@@ -7,6 +7,7 @@ import {
   PlumbingServer,
   REPLAYED_FROM_HEADER,
   replayDeadLetter,
+  silentLogger,
   type PlumbingServerOptions,
 } from '../src/index.js';
 import { EffectModule } from './support/effect.controller.js';
@@ -76,6 +77,8 @@ describe(PlumbingServer.name, () => {
         dataSource: db.dataSource,
         backoff: { initialMs: 20, maxMs: 100 },
         parked: { pollIntervalMs: 100, backoff: { initialMs: 50, maxMs: 200 } },
+        // failures are provoked on purpose here; the assertions read their traces from the tables and the DLQ
+        logger: silentLogger,
         ...options,
       },
       { logger: false },
@@ -276,6 +279,63 @@ describe(PlumbingServer.name, () => {
       for (const k of keys) expect(seen.get(k)).toEqual(Array.from({ length: perKey }, (_, i) => i + 1));
       const partitionsUsed = await db.sql.query('SELECT DISTINCT partition FROM inbox');
       expect(partitionsUsed.rowCount).toBeGreaterThan(1);
+    });
+  });
+
+  describe('rebalances', () => {
+    it('applies every event once, in order per key, while replicas join and leave', async () => {
+      await startConsumer(4, { partitionsConsumedConcurrently: 2 });
+      const keys = Array.from({ length: 12 }, (_, i) => `order-${i}`);
+      let seq = 0;
+      const produceRound = async (rounds: number): Promise<void> => {
+        for (let r = 0; r < rounds; r++) {
+          seq++;
+          await producer.send({ topic, messages: keys.map((k) => record(effectEvent({ key: k, seq }), k)) });
+        }
+      };
+      await produceRound(10);
+      await waitFor(
+        async () => (await count(db.sql, 'SELECT 1 FROM effect')) >= 30,
+        'the first replica at work',
+      );
+      // a second replica joins: partitions move while records are in flight
+      const second = await createPlumbingMicroservice(
+        EffectModule,
+        {
+          kafka: { brokers, clientId: `${group}-b` },
+          groupId: group,
+          topics: [topic],
+          dataSource: db.dataSource,
+          logger: silentLogger,
+        },
+        { logger: false },
+      );
+      await second.app.listen();
+      try {
+        await produceRound(10);
+        await waitFor(
+          async () => (await admin.describeGroups([group])).groups[0]!.members.length === 2,
+          'two members',
+        );
+        // the first replica leaves: its partitions move to the second
+        await app!.close();
+        app = undefined;
+        await produceRound(10);
+        const total = keys.length * seq;
+        await waitFor(async () => (await count(db.sql, 'SELECT 1 FROM effect')) >= total, `${total} effects`);
+        await waitFor(() => offsetsCommittedToEnd(admin, group, topic), 'offsets committed');
+        expect(await count(db.sql, 'SELECT 1 FROM effect')).toBe(total);
+        const rows = await db.sql.query<{ key: string; seq: number }>(
+          'SELECT key, seq FROM effect ORDER BY applied',
+        );
+        for (const k of keys) {
+          expect(rows.rows.filter((r) => r.key === k).map((r) => r.seq)).toEqual(
+            Array.from({ length: seq }, (_, i) => i + 1),
+          );
+        }
+      } finally {
+        await second.app.close();
+      }
     });
   });
 

@@ -1,5 +1,11 @@
 import { logLevel, type Admin, type Consumer } from 'kafkajs';
-import { enqueueEvents, OutboxRelay, PermanentError, type OutboxMessage } from '../src/index.js';
+import {
+  enqueueEvents,
+  OutboxRelay,
+  PermanentError,
+  silentLogger,
+  type OutboxMessage,
+} from '../src/index.js';
 import { runFixture, type Child } from './support/child-process.js';
 import {
   brokers,
@@ -180,6 +186,7 @@ describe(OutboxRelay.name, () => {
       },
       backoff: { initialMs: 50, maxMs: 200 },
       pollIntervalMs: 100,
+      logger: silentLogger,
     });
     relays.push(relay);
     await relay.start();

@@ -22,10 +22,11 @@ import {
 import { PlumbingContext, type RecordInfo } from './plumbing-context.js';
 import {
   safely,
-  silentLogger,
+  stderrLogger,
   type PlumbingLogger,
   type PlumbingObserver,
   type RecordOutcome,
+  kafkaLogCreator,
 } from './plumbing-observer.js';
 import { PLUMBING_TRANSPORT } from './plumbing-transport.js';
 import { headersToStrings } from './record-headers.js';
@@ -104,7 +105,11 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
 
   constructor(private readonly options: PlumbingServerOptions) {
     super();
-    this.kafka = new Kafka({ logLevel: logLevel.WARN, ...options.kafka });
+    this.kafka = new Kafka({
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(options.logger ?? stderrLogger),
+      ...options.kafka,
+    });
     this.consumer = this.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -112,7 +117,7 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
     });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    this.log = options.logger ?? silentLogger;
+    this.log = options.logger ?? stderrLogger;
     this.maxAttempts = options.maxAttempts ?? 3;
     this.backoff = options.backoff ?? { initialMs: 200, maxMs: 5_000 };
     this.parkedPollMs = options.parked?.pollIntervalMs ?? 1_000;

@@ -3,9 +3,10 @@ import { type DataSource, type QueryRunner } from 'typeorm';
 import { backoffDelay, describeFailure, type BackoffPolicy } from '../kafka/failure.js';
 import {
   safely,
-  silentLogger,
+  stderrLogger,
   type PlumbingLogger,
   type PlumbingObserver,
+  kafkaLogCreator,
 } from '../kafka/plumbing-observer.js';
 import { OUTBOX_CHANNEL } from './outbox.migration.js';
 import { NotificationListener, Wakeup } from './notification-listener.js';
@@ -54,9 +55,13 @@ export class OutboxRelay {
   private consecutiveFailures = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
-    const kafka = new Kafka({ logLevel: logLevel.WARN, ...options.kafka });
+    const kafka = new Kafka({
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(options.logger ?? stderrLogger),
+      ...options.kafka,
+    });
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    this.log = options.logger ?? silentLogger;
+    this.log = options.logger ?? stderrLogger;
     this.batchSize = options.batchSize ?? 500;
     this.backoff = options.backoff ?? { initialMs: 200, maxMs: 30_000 };
     const schema = schemaOf(options.dataSource);
