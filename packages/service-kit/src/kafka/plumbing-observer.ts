@@ -13,7 +13,18 @@ export interface PlumbingObserver {
     durationMs: number;
   }): void;
   recordRetried?(info: { group: string; topic: string; attempt: number; error: string }): void;
-  outboxPublished?(info: { topic: string; count: number; delaysMs: number[] }): void;
+  /**
+   * `delaysMs`: Kafka's ack minus each row's insert time (the insert happens inside the enqueueing
+   * transaction, so this includes the rest of that transaction). `eventIds` and `ackedAt` (epoch ms) let a
+   * caller measure from its own commit time instead.
+   */
+  outboxPublished?(info: {
+    topic: string;
+    count: number;
+    delaysMs: number[];
+    eventIds: string[];
+    ackedAt: number;
+  }): void;
   outboxFailed?(info: { count: number; error: string }): void;
   commandExecuted?(info: {
     kind: string;

@@ -32,6 +32,7 @@ interface ClaimedRow {
   topic: string;
   key: string;
   value: string;
+  event_id: string;
   headers: Record<string, string>;
   created_at: Date;
 }
@@ -155,6 +156,8 @@ export class OutboxRelay {
             topic,
             count: group.length,
             delaysMs: group.map((r) => ackedAt - r.created_at.getTime()),
+            eventIds: group.map((r) => r.event_id),
+            ackedAt,
           }),
         );
       }
@@ -179,7 +182,7 @@ async function claim(runner: QueryRunner, limit: number): Promise<ClaimedRow[]> 
   if (heads.length === 0) return [];
   // The rows behind each locked head are no one else's heads until this transaction ends.
   return (await runner.query(
-    `SELECT o.id, o.topic, o.key, o.value::text AS value, o.headers, o.created_at FROM outbox o
+    `SELECT o.id, o.topic, o.key, o.value::text AS value, o.value->>'id' AS event_id, o.headers, o.created_at FROM outbox o
      JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS h(topic, key, id) ON o.topic = h.topic AND o.key = h.key AND o.id >= h.id
      WHERE o.published_at IS NULL
      ORDER BY o.id LIMIT $4 FOR UPDATE OF o`,
