@@ -63,10 +63,11 @@ describe(PlumbingServer.name, () => {
   async function startConsumer(
     partitions: number,
     options: Partial<PlumbingServerOptions> = {},
+    { withDeadLetterTopic = true } = {},
   ): Promise<PlumbingServer> {
     await createTopics(admin, [
       { name: topic, partitions },
-      { name: `${group}.dlq`, partitions: 1 },
+      ...(withDeadLetterTopic ? [{ name: `${group}.dlq`, partitions: 1 }] : []),
     ]);
     const started = await createPlumbingMicroservice(
       EffectModule,
@@ -188,6 +189,40 @@ describe(PlumbingServer.name, () => {
         /no dead letter/,
       );
       expect(REPLAYED_FROM_HEADER).toBe('rxbridge-replayed-from');
+    });
+  });
+
+  describe('when the dead-letter topic cannot be written', () => {
+    it('holds the partition at the poison record until it can, then dead-letters it and moves on', async () => {
+      const failures: string[] = [];
+      const logger = { ...silentLogger, error: (_obj: object, msg: string) => failures.push(msg) };
+      await startConsumer(
+        1,
+        {
+          logger,
+          kafka: { brokers, clientId: group, retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 } },
+        },
+        { withDeadLetterTopic: false },
+      );
+      const after = effectEvent({ key: 'k', seq: 2 });
+      await producer.send({ topic, messages: [{ key: 'k', value: 'poison' }, record(after, 'k')] });
+      await waitFor(
+        () => failures.includes('could not park or dead-letter a record, retrying'),
+        'a failed dead-letter attempt',
+      );
+      // the record behind the poison waits: its fate is not recorded yet, so the offset must not pass it
+      expect(await count(db.sql, 'SELECT 1 FROM effect')).toBe(0);
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      expect(committed!.partitions[0]!.offset).toBe('-1');
+
+      await createTopics(admin, [{ name: `${group}.dlq`, partitions: 1 }]);
+      await waitFor(
+        () => count(db.sql, 'SELECT 1 FROM effect WHERE event_id = $1', [after.id]),
+        'the record after the poison',
+      );
+      const letters = await listDeadLetters(kafka, group);
+      expect(letters.map((l) => l.errorCode)).toEqual(['NOT_JSON']);
+      await waitFor(() => offsetsCommittedToEnd(admin, group, topic), 'offsets committed');
     });
   });
 
