@@ -16,6 +16,7 @@ import {
   count,
   createTestSchema,
   createTopics,
+  deleteTopics,
   effectEvent,
   kafkaClient,
   offsetsCommittedToEnd,
@@ -56,7 +57,7 @@ describe(PlumbingServer.name, () => {
     await app?.close();
     app = undefined;
     await db.drop();
-    await admin.deleteTopics({ topics: [topic, `${group}.dlq`] }).catch(() => undefined);
+    await deleteTopics(admin, [topic, `${group}.dlq`]);
     await admin.deleteGroups([group]).catch(() => undefined);
   });
 
@@ -314,6 +315,23 @@ describe(PlumbingServer.name, () => {
       for (const k of keys) expect(seen.get(k)).toEqual(Array.from({ length: perKey }, (_, i) => i + 1));
       const partitionsUsed = await db.sql.query('SELECT DISTINCT partition FROM inbox');
       expect(partitionsUsed.rowCount).toBeGreaterThan(1);
+    });
+  });
+
+  describe('configuration', () => {
+    it('refuses bad options, naming each problem', () => {
+      expect(
+        () =>
+          new PlumbingServer({
+            kafka: { brokers },
+            groupId: 'bad group!',
+            topics: [],
+            dataSource: db.dataSource,
+            recordsPerTransaction: 0,
+          }),
+      ).toThrow(
+        'invalid plumbing options: groupId must be a plain Kafka name; topics must name at least one topic; recordsPerTransaction must be a positive integer',
+      );
     });
   });
 

@@ -111,6 +111,17 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
 
   constructor(private readonly options: PlumbingServerOptions) {
     super();
+    const problems = [
+      !/^[a-zA-Z0-9._-]{1,200}$/.test(options.groupId) && 'groupId must be a plain Kafka name',
+      options.topics.length === 0 && 'topics must name at least one topic',
+      !isPositiveInteger(options.recordsPerTransaction ?? 1) &&
+        'recordsPerTransaction must be a positive integer',
+      !isPositiveInteger(options.maxAttempts ?? 1) && 'maxAttempts must be a positive integer',
+      !isPositiveInteger(options.partitionsConsumedConcurrently ?? 1) &&
+        'partitionsConsumedConcurrently must be a positive integer',
+      !isPositiveInteger(options.parked?.maxAttempts ?? 1) && 'parked.maxAttempts must be a positive integer',
+    ].filter((p): p is string => typeof p === 'string');
+    if (problems.length > 0) throw new Error(`invalid plumbing options: ${problems.join('; ')}`);
     this.kafka = new Kafka({
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(options.logger ?? stderrLogger),
@@ -124,6 +135,13 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
     });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.log = options.logger ?? stderrLogger;
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      // kafkajs restarts the consumer after retriable crashes; a non-retriable one stops it for good
+      this.log.error(
+        { error: describeFailure(payload.error), restart: payload.restart },
+        'Kafka consumer crashed',
+      );
+    });
     this.maxAttempts = options.maxAttempts ?? 3;
     this.backoff = options.backoff ?? { initialMs: 200, maxMs: 5_000 };
     this.parkedPollMs = options.parked?.pollIntervalMs ?? 1_000;
@@ -632,6 +650,10 @@ interface ParkedRow {
   record_value: Buffer | null;
   headers: Record<string, string>;
   attempts: number;
+}
+
+function isPositiveInteger(n: number): boolean {
+  return Number.isInteger(n) && n >= 1;
 }
 
 function toReceived(topic: string, partition: number, message: KafkaMessage): Received {
