@@ -33,6 +33,7 @@ describe(OutboxRelay.name, () => {
   let topic: string;
   const relays: OutboxRelay[] = [];
   const consumers: Consumer[] = [];
+  const watchGroups: string[] = [];
   const children: Child[] = [];
 
   beforeEach(async () => {
@@ -49,6 +50,7 @@ describe(OutboxRelay.name, () => {
     }
     await Promise.all(relays.splice(0).map((r) => r.stop()));
     await Promise.all(consumers.splice(0).map((c) => c.disconnect()));
+    await admin.deleteGroups(watchGroups.splice(0)).catch(() => undefined);
     await db.drop();
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
@@ -92,7 +94,9 @@ describe(OutboxRelay.name, () => {
   /** Everything that arrives on the topic, in arrival order per partition. */
   async function watch(): Promise<Seen[]> {
     const seen: Seen[] = [];
-    const consumer = kafka.consumer({ groupId: `outbox-watch-${suffix()}`, maxWaitTimeInMs: 500 });
+    const groupId = `outbox-watch-${suffix()}`;
+    watchGroups.push(groupId);
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500 });
     consumers.push(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
