@@ -229,9 +229,13 @@ export class RxScaleWebhookError extends RxScaleError {
 
 function describeCause(cause: unknown): string {
   // Node's fetch wraps the socket error in `cause`; its code (ECONNREFUSED, UND_ERR_SOCKET...) is safe to show.
-  const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause;
-  if (inner && typeof inner === 'object' && 'code' in inner && typeof inner.code === 'string') {
-    return ` (${inner.code})`;
+  // (Duck-typed: the error may come from another realm, where instanceof Error is false.)
+  let current: unknown = cause;
+  for (let depth = 0; depth < 3 && current && typeof current === 'object'; depth++) {
+    if ('code' in current && typeof current.code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(current.code)) {
+      return ` (${current.code})`;
+    }
+    current = 'cause' in current ? current.cause : undefined;
   }
   return '';
 }

@@ -4,6 +4,7 @@ import { InProcessRateBudget } from '../budget/in-process-rate-budget.js';
 import type { RateBudget, RxScalePriority } from '../budget/rate-budget.js';
 import {
   apiErrorFor,
+  RxScaleApiError,
   RxScaleConfigError,
   RxScaleConnectionError,
   RxScaleError,
@@ -195,6 +196,7 @@ export class RxScaleRequestExecutor {
         );
         return value;
       } catch (err) {
+        if (err instanceof RxScaleApiError) status = err.status;
         const willRetry = err instanceof RxScaleError && err.retryable && attempt < this.retry.maxAttempts;
         let delay = 0;
         let retrying = false;
