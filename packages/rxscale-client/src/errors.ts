@@ -56,7 +56,7 @@ export class RxScaleConfigError extends RxScaleError {
 }
 
 /** The fields RxScale's error bodies may carry (API.md §5): a standard `error`, or an auth `code`/`description`. */
-export interface RxScaleErrorBody {
+export interface RxScaleErrorFields {
   /** The standard shape's `error` text (e.g. "Resource not found"). Not put in the message: it may echo input. */
   errorMessage?: string | undefined;
   /** The auth shape's machine code (e.g. `invalid_api_key`, `permission_denied`). */
@@ -80,7 +80,7 @@ export class RxScaleApiError extends RxScaleError {
     code: string,
     status: number,
     retryable: boolean,
-    body: RxScaleErrorBody,
+    body: RxScaleErrorFields,
     rawBody: string,
     context: RxScaleErrorContext = {},
   ) {
@@ -95,7 +95,7 @@ export class RxScaleApiError extends RxScaleError {
   }
 }
 
-type ApiErrorArgs = [body: RxScaleErrorBody, rawBody: string, context?: RxScaleErrorContext];
+type ApiErrorArgs = [body: RxScaleErrorFields, rawBody: string, context?: RxScaleErrorContext];
 
 /** 400: validation error, missing parameter or bad body. */
 export class RxScaleBadRequestError extends RxScaleApiError {
@@ -136,7 +136,7 @@ export class RxScaleUnprocessableError extends RxScaleApiError {
 /** 429: over RxScale's rate limit. `retryAfterMs` is set when the answer carried `Retry-After`. */
 export class RxScaleRateLimitError extends RxScaleApiError {
   readonly retryAfterMs: number | undefined;
-  constructor(body: RxScaleErrorBody, rawBody: string, retryAfterMs: number | undefined, context?: RxScaleErrorContext) {
+  constructor(body: RxScaleErrorFields, rawBody: string, retryAfterMs: number | undefined, context?: RxScaleErrorContext) {
     super('rate_limited', 429, true, body, rawBody, context);
     this.retryAfterMs = retryAfterMs;
   }
@@ -146,7 +146,7 @@ export class RxScaleServerError extends RxScaleApiError {
   readonly retryAfterMs: number | undefined;
   constructor(
     status: number,
-    body: RxScaleErrorBody,
+    body: RxScaleErrorFields,
     rawBody: string,
     retryAfterMs: number | undefined,
     context?: RxScaleErrorContext,
@@ -277,7 +277,7 @@ export function apiErrorFor(
   }
 }
 
-function parseErrorBody(rawBody: string): RxScaleErrorBody {
+function parseErrorBody(rawBody: string): RxScaleErrorFields {
   let parsed: unknown;
   try {
     parsed = JSON.parse(rawBody);

@@ -17,7 +17,6 @@ import {
   RxScaleTimeoutError,
   RxScaleUnprocessableError,
 } from '../src/errors.js';
-import { RXSCALE_BASE_PATHS } from '../src/http/base-url.js';
 import {
   RxScaleRequestExecutor,
   type RxScaleHttpOptions,
@@ -62,7 +61,7 @@ describe(RxScaleRequestExecutor.name, () => {
 
   describe('requests', () => {
     it('sends the key, a request id and JSON to the default base path, and parses the answer', async () => {
-      server = await startTestServer((req, res) => json(res, 200, { uid: 'psku-1', stock: 7, extra: { kept: 1 } }));
+      server = await startTestServer((_req, res) => json(res, 200, { uid: 'psku-1', stock: 7, extra: { kept: 1 } }));
       const result = await executor().request({
         method: 'PATCH',
         pathTemplate: '/pharmacy_skus/{uid}/stock',
@@ -83,9 +82,9 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('uses either documented base path, given as basePath or inside baseUrl', async () => {
-      server = await startTestServer((req, res) => json(res, 200, {}));
+      server = await startTestServer((_req, res) => json(res, 200, {}));
       const schema = z.object({});
-      await executor({ basePath: RXSCALE_BASE_PATHS.underscored }).request({
+      await executor({ basePath: '/v1/external_pharmacy_api' }).request({
         method: 'GET', pathTemplate: '/health/', responseSchema: schema, priority: 'reconciliation',
       });
       await executor({ baseUrl: `${server.url}/v1/external_pharmacy_api/` }).request({
@@ -101,7 +100,7 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('adds pharmacy_uid on every call for a group-wide key, the call’s own uid first', async () => {
-      server = await startTestServer((req, res) => json(res, 200, {}));
+      server = await startTestServer((_req, res) => json(res, 200, {}));
       const group = executor({ keyScope: 'group', pharmacyUid: 'ph-default' });
       const call = { method: 'GET' as const, pathTemplate: '/webhooks/', responseSchema: z.object({}), priority: 'reconciliation' as const };
       await group.request(call);
@@ -110,7 +109,7 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('refuses a group-wide key without a pharmacy uid before sending anything', async () => {
-      server = await startTestServer((req, res) => json(res, 200, {}));
+      server = await startTestServer((_req, res) => json(res, 200, {}));
       const budget = new CountingBudget();
       const error = await executor({ keyScope: 'group', budget })
         .request({ method: 'GET', pathTemplate: '/pharmacy_orders/', responseSchema: z.object({}), priority: 'order-status' })
@@ -122,7 +121,7 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('refuses naming another pharmacy with a single-pharmacy key, and malformed uids', async () => {
-      server = await startTestServer((req, res) => json(res, 200, {}));
+      server = await startTestServer((_req, res) => json(res, 200, {}));
       const single = executor();
       const call = { method: 'GET' as const, pathTemplate: '/pharmacy_orders/{uid}', responseSchema: z.object({}), priority: 'order-status' as const };
       await expect(single.request({ ...call, pathParams: { uid: 'po-1' }, pharmacyUid: 'ph-x' })).rejects.toMatchObject({
@@ -134,7 +133,7 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('refuses a body that does not match the request schema before sending', async () => {
-      server = await startTestServer((req, res) => json(res, 200, {}));
+      server = await startTestServer((_req, res) => json(res, 200, {}));
       const error = await executor()
         .request({
           method: 'PATCH', pathTemplate: '/pharmacy_skus/{uid}/stock', pathParams: { uid: 'psku-1' },
@@ -161,7 +160,7 @@ describe(RxScaleRequestExecutor.name, () => {
     ] as const;
 
     it.each(cases)('maps HTTP %i to its error class, without retrying and without body values in the message', async (status, body, cls, code) => {
-      server = await startTestServer((req, res) => json(res, status, body));
+      server = await startTestServer((_req, res) => json(res, status, body));
       const budget = new CountingBudget();
       const error = await executor({ budget })
         .request({ method: 'GET', pathTemplate: '/pharmacy_orders/{uid}', pathParams: { uid: 'po-1' }, responseSchema: z.unknown(), priority: 'order-status' })
@@ -185,7 +184,7 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('retries a 5xx and succeeds, keeping the request id and taking a token per attempt', async () => {
-      server = await startTestServer((req, res, n) => (n < 3 ? json(res, n === 1 ? 500 : 503, 'Bad gateway') : json(res, 200, { uid: 'a', stock: 1 })));
+      server = await startTestServer((_req, res, n) => (n < 3 ? json(res, n === 1 ? 500 : 503, 'Bad gateway') : json(res, 200, { uid: 'a', stock: 1 })));
       const budget = new CountingBudget();
       const result = await executor({ budget }).request({ method: 'GET', pathTemplate: '/x', responseSchema: Item, priority: 'shipment' });
       expect(result).toEqual({ uid: 'a', stock: 1 });
@@ -195,7 +194,7 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('gives up after maxAttempts with the server error', async () => {
-      server = await startTestServer((req, res) => json(res, 502, { error: 'Bad request' }));
+      server = await startTestServer((_req, res) => json(res, 502, { error: 'Bad request' }));
       const error = await executor({ retry: { maxAttempts: 3, baseDelayMs: 5 } })
         .request({ method: 'GET', pathTemplate: '/x', responseSchema: z.unknown(), priority: 'shipment' })
         .catch((e: unknown) => e);
@@ -205,13 +204,13 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('retries 408', async () => {
-      server = await startTestServer((req, res, n) => (n === 1 ? json(res, 408, {}) : json(res, 200, { uid: 'a', stock: 1 })));
+      server = await startTestServer((_req, res, n) => (n === 1 ? json(res, 408, {}) : json(res, 200, { uid: 'a', stock: 1 })));
       await executor().request({ method: 'GET', pathTemplate: '/x', responseSchema: Item, priority: 'shipment' });
       expect(server.requests).toHaveLength(2);
     });
 
     it('honours Retry-After in seconds on a 429 and then succeeds', async () => {
-      server = await startTestServer((req, res, n) =>
+      server = await startTestServer((_req, res, n) =>
         n === 1 ? json(res, 429, { error: 'Rate limit exceeded' }, { 'retry-after': '1' }) : json(res, 200, { uid: 'a', stock: 1 }),
       );
       await executor().request({ method: 'GET', pathTemplate: '/x', responseSchema: Item, priority: 'order-status' });
@@ -221,7 +220,7 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('honours Retry-After as an HTTP date', async () => {
-      server = await startTestServer((req, res, n) =>
+      server = await startTestServer((_req, res, n) =>
         n === 1
           ? json(res, 429, { error: 'Rate limit exceeded' }, { 'retry-after': new Date(Date.now() + 2000).toUTCString() })
           : json(res, 200, { uid: 'a', stock: 1 }),
@@ -233,7 +232,7 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('retries a 429 without Retry-After with backoff, and reports it when it persists', async () => {
-      server = await startTestServer((req, res) => json(res, 429, { error: 'Rate limit exceeded' }));
+      server = await startTestServer((_req, res) => json(res, 429, { error: 'Rate limit exceeded' }));
       const error = await executor({ retry: { maxAttempts: 2, baseDelayMs: 5 } })
         .request({ method: 'GET', pathTemplate: '/x', responseSchema: z.unknown(), priority: 'order-status' })
         .catch((e: unknown) => e);
@@ -243,7 +242,7 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('does not wait for a Retry-After beyond the total time cap', async () => {
-      server = await startTestServer((req, res) => json(res, 429, { error: 'Rate limit exceeded' }, { 'retry-after': '120' }));
+      server = await startTestServer((_req, res) => json(res, 429, { error: 'Rate limit exceeded' }, { 'retry-after': '120' }));
       const error = await executor({ retry: { maxElapsedMs: 5000 } })
         .request({ method: 'GET', pathTemplate: '/x', responseSchema: z.unknown(), priority: 'order-status' })
         .catch((e: unknown) => e);
@@ -252,7 +251,7 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('reports a 200 whose body is not JSON as a schema error', async () => {
-      server = await startTestServer((req, res) => json(res, 200, '{"data": [ {"uid": '));
+      server = await startTestServer((_req, res) => json(res, 200, '{"data": [ {"uid": '));
       const error = await executor()
         .request({ method: 'GET', pathTemplate: '/pharmacy_skus/', responseSchema: ItemList, priority: 'reconciliation' })
         .catch((e: unknown) => e);
@@ -262,7 +261,7 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('names the path of a missing or mistyped field, never its value, and tolerates unknown fields', async () => {
-      server = await startTestServer((req, res) =>
+      server = await startTestServer((_req, res) =>
         json(res, 200, {
           data: [{ uid: 'psku-1', stock: 3, unknown: true }, { stock: 'Jana Vogelsang' }],
           totalRegistries: 2,
@@ -291,7 +290,7 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('times out an answer that stalls after its headers', async () => {
-      server = await startTestServer((req, res) => {
+      server = await startTestServer((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"uid": "a",');
       });
@@ -328,7 +327,7 @@ describe(RxScaleRequestExecutor.name, () => {
 
   describe('hooks', () => {
     it('reports every attempt with the path template, status, attempt and duration, and nothing secret', async () => {
-      server = await startTestServer((req, res, n) => (n === 1 ? json(res, 503, {}) : json(res, 200, { uid: 'a', stock: 1 })));
+      server = await startTestServer((_req, res, n) => (n === 1 ? json(res, 503, {}) : json(res, 200, { uid: 'a', stock: 1 })));
       const requests: RxScaleRequestEvent[] = [];
       const responses: RxScaleResponseEvent[] = [];
       await executor({

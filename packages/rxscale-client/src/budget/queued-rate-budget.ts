@@ -1,3 +1,4 @@
+import { abortReason } from '../abort-reason.js';
 import { priorityRank, type RateBudget, type RxScalePriority } from './rate-budget.js';
 
 export interface TakeAttempt {
@@ -41,15 +42,15 @@ export abstract class QueuedRateBudget implements RateBudget {
     try {
       rank = priorityRank(priority);
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(err instanceof Error ? err : new TypeError(String(err)));
     }
     if (this.closed) return Promise.reject(new Error('The rate budget is closed'));
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         const index = this.queue.indexOf(waiter);
         if (index >= 0) this.queue.splice(index, 1);
-        reject(signal?.reason);
+        reject(abortReason(signal));
         if (this.queue.length === 0) this.wakeSleeper?.();
       };
       const waiter: Waiter = {

@@ -1,18 +1,9 @@
+import { DEFAULT_RXSCALE_BASE_PATH } from '../contract/endpoints.js';
 import { RxScaleConfigError } from '../errors.js';
-
-/** The two base paths RxScale's docs revisions use (API.md §1). */
-export const RXSCALE_BASE_PATHS = {
-  /** Older overview, guides, auth and permissions pages, webhooks overview, payouts page (DESIGN.md §11 default). */
-  hyphenated: '/v1/external-pharmacy-api-v1',
-  /** Newest overview, webhooks, SKU and orders pages, and the Swagger UI. */
-  underscored: '/v1/external_pharmacy_api',
-} as const;
-
-export const DEFAULT_RXSCALE_BASE_PATH = RXSCALE_BASE_PATHS.hyphenated;
 
 /**
  * Joins host and base path. `baseUrl` may be a bare host (`https://api.rxscale.com`), in which case
- * `basePath` (default the hyphenated form) is appended, or already include a base path
+ * `basePath` (default the hyphenated form, DESIGN.md §11; see RXSCALE_BASE_PATHS) is appended, or already include a base path
  * (`https://api.rxscale.com/v1/external_pharmacy_api`), in which case `basePath` must not be given too.
  */
 export function resolveBaseUrl(baseUrl: string, basePath?: string): string {

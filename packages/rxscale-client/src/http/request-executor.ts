@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
+import type { HttpMethod } from '../contract/endpoints.js';
+import { abortReason } from '../abort-reason.js';
 import { InProcessRateBudget } from '../budget/in-process-rate-budget.js';
 import type { RateBudget, RxScalePriority } from '../budget/rate-budget.js';
 import {
@@ -16,7 +18,6 @@ import { resolveBaseUrl } from './base-url.js';
 import { backoffDelayMs, parseRetryAfter, resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from './retry-policy.js';
 import { schemaIssues } from './schema-issues.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** Whether the API key acts for one pharmacy or a whole group (API.md §3). */
 export type RxScaleKeyScope = 'pharmacy' | 'group';
@@ -78,7 +79,7 @@ export interface RxScaleHooks {
 export interface RxScaleHttpOptions {
   /** Host, or host plus base path (see resolveBaseUrl). */
   baseUrl: string;
-  /** One of RXSCALE_BASE_PATHS (default the hyphenated form, DESIGN.md §11). */
+  /** One of RXSCALE_BASE_PATHS (default DEFAULT_RXSCALE_BASE_PATH, the hyphenated form, DESIGN.md §11). */
   basePath?: string;
   apiKey: string;
   /** `group` adds `pharmacy_uid` to every call (default `pharmacy`). */
@@ -266,7 +267,7 @@ export class RxScaleRequestExecutor {
     signal: AbortSignal | undefined,
     context: RxScaleErrorContext,
   ): Promise<{ status: number; text: string }> {
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw abortReason(signal);
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -283,7 +284,7 @@ export class RxScaleRequestExecutor {
       throw apiErrorFor(response.status, text, parseRetryAfter(response.headers.get('retry-after')), context);
     } catch (err) {
       if (err instanceof RxScaleError) throw err;
-      if (signal?.aborted) throw signal.reason;
+      if (signal?.aborted) throw abortReason(signal);
       if (timedOut) throw new RxScaleTimeoutError(timeoutMs, context);
       throw new RxScaleConnectionError(context, err);
     } finally {
@@ -348,12 +349,12 @@ function safeHook(fn: () => void): void {
 function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason);
+      reject(abortReason(signal));
       return;
     }
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      reject(abortReason(signal));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

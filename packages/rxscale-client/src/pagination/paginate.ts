@@ -1,3 +1,4 @@
+import { MAX_PAGE_LIMIT } from '../contract/pagination.js';
 import { RxScaleConfigError, RxScaleSchemaError } from '../errors.js';
 
 /** RxScale's pagination envelope (API.md §4). */
@@ -13,8 +14,6 @@ export interface PaginationOptions {
   /** Zero-based page to start from (default 0). */
   startPage?: number;
 }
-
-export const MAX_PAGE_LIMIT = 200;
 
 export function assertPageParams(page: number | undefined, limit: number | undefined): void {
   if (page !== undefined && (!Number.isInteger(page) || page < 0)) {
