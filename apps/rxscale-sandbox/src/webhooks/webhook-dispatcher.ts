@@ -213,7 +213,7 @@ export class WebhookDispatcher implements EventSink {
       return;
     }
     record.state = 'retrying';
-    const delay = Math.min(this.options.baseDelayMs * 2 ** (attempt - 1), this.options.maxDelayMs);
+    const delay = retryDelayMs(attempt, this.options);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void this.attempt(job, attempt + 1);
@@ -222,11 +222,19 @@ export class WebhookDispatcher implements EventSink {
   }
 }
 
+/** Exponential backoff without jitter (deterministic for tests): the wait after attempt n. */
+export function retryDelayMs(attempt: number, options: Pick<WebhookDeliveryOptions, 'baseDelayMs' | 'maxDelayMs'>): number {
+  return Math.min(options.baseDelayMs * 2 ** (attempt - 1), options.maxDelayMs);
+}
+
 function describeFetchError(err: unknown, timeoutMs: number): string {
-  if (err instanceof DOMException && err.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  if (err instanceof Error) {
-    const cause = (err as Error & { cause?: { code?: string } }).cause;
-    return cause?.code ? `${err.message} (${cause.code})` : err.message;
-  }
-  return 'delivery failed';
+  // Duck-typed, not instanceof: fetch's errors may come from another realm (e.g. under Jest's VM modules).
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    name?: string;
+    message?: string;
+    cause?: { code?: string };
+  };
+  if (e.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  const message = e.message ?? 'delivery failed';
+  return e.cause?.code ? `${message} (${e.cause.code})` : message;
 }
