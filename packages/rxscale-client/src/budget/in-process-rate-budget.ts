@@ -29,7 +29,7 @@ export class InProcessRateBudget extends QueuedRateBudget {
       this.log.push(now);
       return Promise.resolve({ granted: true, waitMs: 0 });
     }
-    let waitMs = spaced ? 0 : last! + minSpacingMs - now;
+    let waitMs = spaced || last === undefined ? 0 : last + minSpacingMs - now;
     // The call that has to leave the window before another fits: the perSecond-th (perMinute-th) newest.
     if (inSecond >= perSecond) waitMs = Math.max(waitMs, this.log[this.log.length - perSecond]! + secondMs - now);
     if (this.log.length >= perMinute) waitMs = Math.max(waitMs, this.log[this.log.length - perMinute]! + minuteMs - now);
