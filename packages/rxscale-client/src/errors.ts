@@ -181,6 +181,18 @@ export interface RxScaleSchemaIssue {
 }
 
 /**
+ * No token could be taken because the budget's store failed (e.g. PostgreSQL unreachable). Nothing was sent;
+ * transient for the caller, not retried by the client (the store is what failed, not RxScale).
+ */
+export class RxScaleBudgetError extends RxScaleError {
+  constructor(context: RxScaleErrorContext, cause: unknown) {
+    super('budget_unavailable', `Rate budget unavailable${describeCause(cause)}${where(context)}`, true, context, {
+      cause,
+    });
+  }
+}
+
+/**
  * A 2xx answer (or a webhook payload) that is not what the contract says: not JSON, or a field we rely on
  * missing or of the wrong type. Permanent: retrying returns the same shape.
  */

@@ -5,6 +5,7 @@ import {
   RxScaleApiError,
   RxScaleAuthenticationError,
   RxScaleBadRequestError,
+  RxScaleBudgetError,
   RxScaleConfigError,
   RxScaleConflictError,
   RxScaleConnectionError,
@@ -311,6 +312,20 @@ describe(RxScaleRequestExecutor.name, () => {
       expect(error).toBeInstanceOf(RxScaleConnectionError);
       expect(error).toMatchObject({ code: 'connection_failed', retryable: true, attempts: 2 });
       expect((error as Error).message).toContain('ECONNREFUSED');
+    });
+
+    it('reports a budget that cannot give tokens as a transient budget error, sending nothing', async () => {
+      server = await startTestServer((_req, res) => json(res, 200, {}));
+      const broken: RateBudget = {
+        take: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')),
+        close: () => Promise.resolve(),
+      };
+      const error = await executor({ budget: broken })
+        .request({ method: 'GET', pathTemplate: '/health/', responseSchema: z.unknown(), priority: 'order-status' })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RxScaleBudgetError);
+      expect(error).toMatchObject({ code: 'budget_unavailable', retryable: true });
+      expect(server.requests).toHaveLength(0);
     });
 
     it('stops at once when the caller aborts, with the caller’s reason', async () => {

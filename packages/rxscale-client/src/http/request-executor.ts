@@ -7,6 +7,7 @@ import type { RateBudget, RxScalePriority } from '../budget/rate-budget.js';
 import {
   apiErrorFor,
   RxScaleApiError,
+  RxScaleBudgetError,
   RxScaleConfigError,
   RxScaleConnectionError,
   RxScaleError,
@@ -176,7 +177,13 @@ export class RxScaleRequestExecutor {
 
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
-      await this.budget.take(req.priority, req.signal);
+      try {
+        await this.budget.take(req.priority, req.signal);
+      } catch (err) {
+        if (req.signal?.aborted) throw abortReason(req.signal);
+        if (err instanceof RxScaleError) throw err;
+        throw new RxScaleBudgetError({ ...context, attempts: attempt - 1 }, err);
+      }
       const event: RxScaleRequestEvent = {
         requestId,
         method: req.method,
