@@ -22,7 +22,7 @@ import {
   type PharmacyOrder,
   type PharmacySku,
   type RxScaleEndpointName,
-} from '../contract/index.js';
+} from '@rxbridge/rxscale-contract';
 import type { RxScalePriority } from '../budget/rate-budget.js';
 import { RxScaleConfigError } from '../errors.js';
 import {

@@ -5,7 +5,7 @@ import {
   WebhookEnvelope,
   WebhookEventType,
   type WebhookEvent,
-} from '../contract/index.js';
+} from '@rxbridge/rxscale-contract';
 import { RxScaleConfigError, RxScaleSchemaError, RxScaleWebhookError } from '../errors.js';
 import { schemaIssues } from '../http/schema-issues.js';
 import { verifyWebhookSignature } from './webhook-signature.js';

@@ -80,15 +80,3 @@ export interface RequestLogEntry {
 export async function requestLog(sb: RunningSandbox): Promise<RequestLogEntry[]> {
   return (await admin<{ entries: RequestLogEntry[] }>(sb, 'GET', '/requests?limit=100000')).entries;
 }
-
-/** The largest number of timestamps (ms) in any window [t, t + windowMs). */
-export function maxInAnyWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[end]! - sorted[start]! >= windowMs) start++;
-    max = Math.max(max, end - start + 1);
-  }
-  return max;
-}

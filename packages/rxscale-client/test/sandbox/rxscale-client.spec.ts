@@ -16,7 +16,7 @@ import {
   RxScaleUnprocessableError,
   type RxScaleClientOptions,
   type RxScaleResponseEvent,
-} from '@rxbridge/rxscale-client';
+} from '../../src/index.js';
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
 import { z } from 'zod';
 import { admin, requestLog, setupChain, type Chain } from './sandbox-chain.js';

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { PostgresRateBudget, RxScaleClient, type RxScalePriority } from '@rxbridge/rxscale-client';
+import { PostgresRateBudget, RxScaleClient, type RxScalePriority } from '../../src/index.js';
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
-import { admin, maxInAnyWindow, requestLog, setupChain, type Chain } from './sandbox-chain.js';
+import { maxInAnyWindow } from '../window-count.js';
+import { admin, requestLog, setupChain, type Chain } from './sandbox-chain.js';
 
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
 
