@@ -26,11 +26,18 @@ async function runClient(
   /** @type {{ url: string, key: string, schema: string, priority: any, start: number, until: number, limits: object }} */ args,
 ) {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  const budget = await PostgresRateBudget.create({ pool, schema: args.schema, bucket: 'bench', ...args.limits });
+  const budget = await PostgresRateBudget.create({
+    pool,
+    schema: args.schema,
+    bucket: 'bench',
+    ...args.limits,
+  });
   const client = new RxScaleClient({ baseUrl: args.url, apiKey: args.key, budget });
   // A service is long-running: open its connections and warm its code paths before the measured interval
   // (one call per caller, through the budget like every other).
-  await Promise.all(Array.from({ length: callersPerClient }, () => client.health({ priority: args.priority })));
+  await Promise.all(
+    Array.from({ length: callersPerClient }, () => client.health({ priority: args.priority })),
+  );
   // All three start together, so the figures cover exactly the measured interval.
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, args.start - Date.now())));
   let ok = 0;
@@ -54,7 +61,8 @@ async function runClient(
 
 async function main() {
   const seconds = Number(process.argv[2] ?? 60);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error('usage: rate-budget [seconds > 0] [marginMs] [jitterMs]');
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new Error('usage: rate-budget [seconds > 0] [marginMs] [jitterMs]');
   // Optional overrides of the budget's defaults, to explore the margin/throughput trade-off.
   /** @type {Record<string, number>} */
   const limits = {};
@@ -73,7 +81,11 @@ async function main() {
     return res.json();
   };
   await admin('/pharmacies', { uid: 'ph-bench', display_name: 'Bench-Apotheke' });
-  const { key } = await admin('/api-keys', { name: 'bench', pharmacy_uid: 'ph-bench', permissions: ['stock_read'] });
+  const { key } = await admin('/api-keys', {
+    name: 'bench',
+    pharmacy_uid: 'ph-bench',
+    permissions: ['stock_read'],
+  });
   // Create the schema once before the clients start, so their start-up is not part of the figures.
   const setupPool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   await (await PostgresRateBudget.create({ pool: setupPool, schema, bucket: 'bench' })).close();
@@ -85,11 +97,16 @@ async function main() {
     ['order-status', 'stock-push', 'reconciliation'].map(
       (priority) =>
         new Promise((resolve, reject) => {
-          const child = fork(self, ['--client', JSON.stringify({ url: sandbox.url, key, schema, priority, start: started, until, limits })]);
+          const child = fork(self, [
+            '--client',
+            JSON.stringify({ url: sandbox.url, key, schema, priority, start: started, until, limits }),
+          ]);
           let result;
           child.on('message', (m) => (result = m));
           child.on('error', reject);
-          child.on('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`client exited ${code}`))));
+          child.on('exit', (code) =>
+            code === 0 && result ? resolve(result) : reject(new Error(`client exited ${code}`)),
+          );
         }),
     ),
   );
@@ -99,7 +116,12 @@ async function main() {
   const stats = await admin('/rate-limit');
   // The warm-up calls are outside the measured interval but inside the sandbox's counters: count 429s of
   // the whole run (stricter), and calls per second of the measured interval only.
-  const keyStats = Object.values(stats.keys)[0] ?? { allowed: 0, limited: 0, maxPerSecond: 0, maxPerMinute: 0 };
+  const keyStats = Object.values(stats.keys)[0] ?? {
+    allowed: 0,
+    limited: 0,
+    maxPerSecond: 0,
+    maxPerMinute: 0,
+  };
   await setupPool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await setupPool.end();
   await sandbox.close();

@@ -14,7 +14,11 @@ describe(PostgresRateBudget.name, () => {
   const budgets: PostgresRateBudget[] = [];
 
   /** A budget with its own pool, as a separate service replica would have. */
-  async function replica(options: { bucket: string; perSecond?: number; perMinute?: number }): Promise<PostgresRateBudget> {
+  async function replica(options: {
+    bucket: string;
+    perSecond?: number;
+    perMinute?: number;
+  }): Promise<PostgresRateBudget> {
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     pools.push(pool);
     const budget = await PostgresRateBudget.create({ pool, schema, ...options });
@@ -118,7 +122,9 @@ describe(PostgresRateBudget.name, () => {
       background.take('reconciliation').then(() => served.push('reconciliation')),
     );
     await new Promise((r) => setTimeout(r, 50));
-    const high = Array.from({ length: 5 }, () => orders.take('order-status').then(() => served.push('order-status')));
+    const high = Array.from({ length: 5 }, () =>
+      orders.take('order-status').then(() => served.push('order-status')),
+    );
     await Promise.all([...low, ...high]);
     expect(served).toEqual([...Array(5).fill('order-status'), ...Array(5).fill('reconciliation')]);
     const waiters = await admin.query(`SELECT * FROM "${schema}".waiters WHERE bucket = $1`, [bucket]);
@@ -126,9 +132,9 @@ describe(PostgresRateBudget.name, () => {
   });
 
   it('refuses a schema name that is not a plain identifier and needs a database', async () => {
-    await expect(PostgresRateBudget.create({ connectionString: url, schema: 'x"; DROP TABLE y; --' })).rejects.toThrow(
-      'identifier',
-    );
+    await expect(
+      PostgresRateBudget.create({ connectionString: url, schema: 'x"; DROP TABLE y; --' }),
+    ).rejects.toThrow('identifier');
     await expect(PostgresRateBudget.create({ schema })).rejects.toThrow('pg pool or a connection string');
   });
 

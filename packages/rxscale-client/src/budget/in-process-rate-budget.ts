@@ -31,8 +31,10 @@ export class InProcessRateBudget extends QueuedRateBudget {
     }
     let waitMs = spaced || last === undefined ? 0 : last + minSpacingMs - now;
     // The call that has to leave the window before another fits: the perSecond-th (perMinute-th) newest.
-    if (inSecond >= perSecond) waitMs = Math.max(waitMs, this.log[this.log.length - perSecond]! + secondMs - now);
-    if (this.log.length >= perMinute) waitMs = Math.max(waitMs, this.log[this.log.length - perMinute]! + minuteMs - now);
+    if (inSecond >= perSecond)
+      waitMs = Math.max(waitMs, this.log[this.log.length - perSecond]! + secondMs - now);
+    if (this.log.length >= perMinute)
+      waitMs = Math.max(waitMs, this.log[this.log.length - perMinute]! + minuteMs - now);
     return Promise.resolve({ granted: false, waitMs: Math.max(1, waitMs) });
   }
 

@@ -50,11 +50,14 @@ export class PostgresRateBudget extends QueuedRateBudget {
   /** Creates the budget's schema, tables and function if missing (safe to run from many replicas at once). */
   static async create(options: PostgresRateBudgetOptions): Promise<PostgresRateBudget> {
     const schema = options.schema ?? 'rxscale_budget';
-    if (!IDENTIFIER.test(schema)) throw new RangeError('Rate budget schema must be a lower-case SQL identifier');
+    if (!IDENTIFIER.test(schema))
+      throw new RangeError('Rate budget schema must be a lower-case SQL identifier');
     const bucket = options.bucket ?? 'default';
-    if (bucket.length === 0 || bucket.length > 200) throw new RangeError('Rate budget bucket must be 1-200 characters');
+    if (bucket.length === 0 || bucket.length > 200)
+      throw new RangeError('Rate budget bucket must be 1-200 characters');
     const leaseMs = options.leaseMs ?? 2000;
-    if (!Number.isInteger(leaseMs) || leaseMs < 100) throw new RangeError('Rate budget leaseMs must be an integer >= 100');
+    if (!Number.isInteger(leaseMs) || leaseMs < 100)
+      throw new RangeError('Rate budget leaseMs must be an integer >= 100');
     const limits = resolveRateLimits(options);
     if (!options.pool && !options.connectionString) {
       throw new RangeError('Rate budget needs a pg pool or a connection string');

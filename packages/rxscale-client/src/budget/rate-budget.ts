@@ -60,12 +60,14 @@ export function resolveRateLimits(limits: RateLimits = {}): ResolvedRateLimits {
   const marginMs = limits.marginMs ?? 40;
   const jitterMs = limits.jitterMs ?? 3;
   for (const [name, value] of Object.entries({ perSecond, perMinute })) {
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`Rate budget ${name} must be a positive integer`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`Rate budget ${name} must be a positive integer`);
   }
   const secondMs = 1000 + marginMs;
   const minSpacingMs = limits.minSpacingMs ?? Math.floor(secondMs / perSecond / 2);
   for (const [name, value] of Object.entries({ marginMs, jitterMs, minSpacingMs })) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`Rate budget ${name} must be zero or more`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new RangeError(`Rate budget ${name} must be zero or more`);
   }
   return { perSecond, perMinute, secondMs, minuteMs: 60_000 + marginMs, jitterMs, minSpacingMs };
 }

@@ -16,9 +16,14 @@ import {
   type RxScaleErrorContext,
 } from '../errors.js';
 import { resolveBaseUrl } from './base-url.js';
-import { backoffDelayMs, parseRetryAfter, resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from './retry-policy.js';
+import {
+  backoffDelayMs,
+  parseRetryAfter,
+  resolveRetryOptions,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+} from './retry-policy.js';
 import { schemaIssues } from './schema-issues.js';
-
 
 /** Whether the API key acts for one pharmacy or a whole group (API.md §3). */
 export type RxScaleKeyScope = 'pharmacy' | 'group';
@@ -176,9 +181,13 @@ export class RxScaleRequestExecutor {
     if (body !== undefined) headers['Content-Type'] = 'application/json';
 
     const started = performance.now();
+    // Waiting for tokens is the budget doing its job, not RxScale failing: it does not use up the retry cap.
+    let budgetWaitMs = 0;
     for (let attempt = 1; ; attempt++) {
+      const waitStarted = performance.now();
       try {
         await this.budget.take(req.priority, req.signal);
+        budgetWaitMs += performance.now() - waitStarted;
       } catch (err) {
         if (req.signal?.aborted) throw abortReason(req.signal);
         if (err instanceof RxScaleError) throw err;
@@ -200,7 +209,12 @@ export class RxScaleRequestExecutor {
         status = answer.status;
         const value = parseAnswer(answer, req.responseSchema, attemptContext);
         safeHook(() =>
-          this.hooks.onResponse?.({ ...event, status, durationMs: performance.now() - attemptStarted, willRetry: false }),
+          this.hooks.onResponse?.({
+            ...event,
+            status,
+            durationMs: performance.now() - attemptStarted,
+            willRetry: false,
+          }),
         );
         return value;
       } catch (err) {
@@ -212,7 +226,7 @@ export class RxScaleRequestExecutor {
           const retryAfterMs =
             'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? err.retryAfterMs : undefined;
           delay = backoffDelayMs(attempt, this.retry, retryAfterMs);
-          retrying = performance.now() - started + delay < this.retry.maxElapsedMs;
+          retrying = performance.now() - started - budgetWaitMs + delay < this.retry.maxElapsedMs;
         }
         safeHook(() =>
           this.hooks.onResponse?.({
@@ -284,7 +298,13 @@ export class RxScaleRequestExecutor {
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const response = await fetch(url, { method, headers, body, signal: controller.signal, redirect: 'manual' });
+      const response = await fetch(url, {
+        method,
+        headers,
+        body,
+        signal: controller.signal,
+        redirect: 'manual',
+      });
       // The timeout covers reading the body too: a server that sends headers and then stalls is a timeout.
       const text = await response.text();
       if (response.status >= 200 && response.status < 300) return { status: response.status, text };
@@ -337,12 +357,17 @@ function parseAnswer<T>(
 
 function assertUid(value: unknown, name: string, context?: RxScaleErrorContext): void {
   if (typeof value !== 'string' || !UID.test(value)) {
-    throw new RxScaleConfigError('uid_invalid', `${name} must be a non-empty uid without spaces or slashes`, context);
+    throw new RxScaleConfigError(
+      'uid_invalid',
+      `${name} must be a non-empty uid without spaces or slashes`,
+      context,
+    );
   }
 }
 
 function assertTimeout(ms: number): void {
-  if (!Number.isFinite(ms) || ms <= 0) throw new RxScaleConfigError('config_invalid', 'timeoutMs must be positive');
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new RxScaleConfigError('config_invalid', 'timeoutMs must be positive');
 }
 
 function safeHook(fn: () => void): void {

@@ -47,7 +47,8 @@ describe('three services sharing the PostgreSQL rate budget', () => {
       clients.flatMap(({ client, priority }) =>
         Array.from({ length: 4 }, async () => {
           while (Date.now() < until) {
-            if (priority === 'stock-push') await client.updatePharmacySkuStock(chain.skuUids[0]!, 10, { priority });
+            if (priority === 'stock-push')
+              await client.updatePharmacySkuStock(chain.skuUids[0]!, 10, { priority });
             else await client.listPharmacySkus({ limit: 1 }, { priority });
             calls++;
           }
@@ -58,8 +59,17 @@ describe('three services sharing the PostgreSQL rate budget', () => {
     expect(log).toHaveLength(calls);
     expect(log.filter((e) => e.status === 429)).toEqual([]);
     expect(log.every((e) => e.status === 200)).toBe(true);
-    expect(maxInAnyWindow(log.map((e) => Date.parse(e.at)), 1000)).toBeLessThanOrEqual(10);
-    const limits = await admin<{ keys: Record<string, { limited: number; maxPerSecond: number }> }>(sb, 'GET', '/rate-limit');
+    expect(
+      maxInAnyWindow(
+        log.map((e) => Date.parse(e.at)),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(10);
+    const limits = await admin<{ keys: Record<string, { limited: number; maxPerSecond: number }> }>(
+      sb,
+      'GET',
+      '/rate-limit',
+    );
     for (const stats of Object.values(limits.keys)) {
       expect(stats.limited).toBe(0);
       expect(stats.maxPerSecond).toBeLessThanOrEqual(10);
