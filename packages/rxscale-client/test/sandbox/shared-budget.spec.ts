@@ -34,7 +34,15 @@ describe('three services sharing the PostgreSQL rate budget', () => {
       (['order-status', 'stock-push', 'reconciliation'] as RxScalePriority[]).map(async (priority) => {
         const pool = new pg.Pool({ connectionString: url, max: 2 });
         pools.push(pool);
-        const budget = await PostgresRateBudget.create({ pool, schema, bucket: 'rxscale-sandbox-key' });
+        // Sandbox and clients share this Jest process (and two cores with every other suite), so the
+        // margin for scheduling jitter between a token and the request's arrival is wider than the 40 ms
+        // default; the benchmark measures the defaults with each client in its own process.
+        const budget = await PostgresRateBudget.create({
+          pool,
+          schema,
+          bucket: 'rxscale-sandbox-key',
+          marginMs: 100,
+        });
         budgets.push(budget);
         return { priority, client: new RxScaleClient({ baseUrl: sb.url, apiKey: chain.singleKey, budget }) };
       }),
