@@ -40,7 +40,7 @@ describe(PostgresRateBudget.name, () => {
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
       [schema],
     );
-    expect(tables.rows.map((r) => r.table_name)).toEqual(['token_log', 'waiters']);
+    expect(tables.rows.map((r) => r.table_name)).toEqual(['pauses', 'token_log', 'waiters']);
   });
 
   it('three replicas hammering for a few seconds never take more than 10 tokens in any second', async () => {
@@ -129,6 +129,32 @@ describe(PostgresRateBudget.name, () => {
     expect(served).toEqual([...Array(5).fill('order-status'), ...Array(5).fill('reconciliation')]);
     const waiters = await admin.query(`SELECT * FROM "${schema}".waiters WHERE bucket = $1`, [bucket]);
     expect(waiters.rows).toEqual([]);
+  });
+
+  it('a 429 seen by one replica pauses every replica until the pause ends', async () => {
+    const bucket = 'pause';
+    const [one, other] = await Promise.all([replica({ bucket }), replica({ bucket })]);
+    await one.pause(500);
+    const until = await admin.query<{ ms: number }>(
+      `SELECT (extract(epoch FROM until) * 1000)::float8 AS ms FROM "${schema}".pauses WHERE bucket = $1`,
+      [bucket],
+    );
+    await other.take('order-status');
+    const taken = await admin.query<{ ms: number }>(
+      `SELECT (extract(epoch FROM taken_at) * 1000)::float8 AS ms FROM "${schema}".token_log WHERE bucket = $1`,
+      [bucket],
+    );
+    expect(taken.rows).toHaveLength(1);
+    // By the database's clock, the token was taken only after the pause ended.
+    expect(taken.rows[0]!.ms).toBeGreaterThanOrEqual(until.rows[0]!.ms);
+    // A shorter pause never shortens a longer one.
+    await one.pause(60_000);
+    await one.pause(10);
+    const longest = await admin.query<{ left: number }>(
+      `SELECT extract(epoch FROM until - now()) AS left FROM "${schema}".pauses WHERE bucket = $1`,
+      [bucket],
+    );
+    expect(Number(longest.rows[0]!.left)).toBeGreaterThan(50);
   });
 
   it('refuses a schema name that is not a plain identifier and needs a database', async () => {

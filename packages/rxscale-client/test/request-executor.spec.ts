@@ -326,6 +326,34 @@ describe(RxScaleRequestExecutor.name, () => {
       expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(990);
     });
 
+    it('pauses the whole budget on a 429, for Retry-After or one window', async () => {
+      server = await startTestServer((_req, res, n) =>
+        n === 1
+          ? json(res, 429, { error: 'Rate limit exceeded' }, { 'retry-after': '2' })
+          : n === 2
+            ? json(res, 429, { error: 'Rate limit exceeded' })
+            : json(res, 200, { uid: 'a', stock: 1 }),
+      );
+      const pauses: number[] = [];
+      const inner = new InProcessRateBudget({ perSecond: 1000, perMinute: 100_000 });
+      const budget: RateBudget = {
+        take: (p, s) => inner.take(p, s),
+        close: () => inner.close(),
+        pause: (ms) => {
+          pauses.push(ms);
+          return Promise.resolve();
+        },
+      };
+      await executor({ budget }).request({
+        method: 'GET',
+        pathTemplate: '/x',
+        responseSchema: Item,
+        priority: 'shipment',
+      });
+      expect(pauses).toEqual([2000, 1000]);
+      await inner.close();
+    });
+
     it('retries a 429 without Retry-After with backoff, and reports it when it persists', async () => {
       server = await startTestServer((_req, res) => json(res, 429, { error: 'Rate limit exceeded' }));
       const error = await executor({ retry: { maxAttempts: 2, baseDelayMs: 5 } })

@@ -11,6 +11,7 @@ export class InProcessRateBudget extends QueuedRateBudget {
   private readonly limits: ResolvedRateLimits;
   /** Times (ms, monotonic) of the calls within the last minute window, oldest first. */
   private readonly log: number[] = [];
+  private pausedUntil = 0;
 
   constructor(limits: RateLimits = {}) {
     const resolved = resolveRateLimits({ jitterMs: 0, ...limits });
@@ -18,8 +19,14 @@ export class InProcessRateBudget extends QueuedRateBudget {
     this.limits = resolved;
   }
 
+  pause(ms: number): Promise<void> {
+    if (Number.isFinite(ms) && ms > 0) this.pausedUntil = Math.max(this.pausedUntil, performance.now() + ms);
+    return Promise.resolve();
+  }
+
   protected tryTake(): Promise<TakeAttempt> {
     const now = performance.now();
+    if (now < this.pausedUntil) return Promise.resolve({ granted: false, waitMs: this.pausedUntil - now });
     const { perSecond, perMinute, secondMs, minuteMs, minSpacingMs } = this.limits;
     while (this.log.length > 0 && this.log[0]! <= now - minuteMs) this.log.shift();
     const inSecond = this.log.length - lowerBound(this.log, now - secondMs);

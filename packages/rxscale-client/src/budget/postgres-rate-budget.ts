@@ -95,6 +95,16 @@ export class PostgresRateBudget extends QueuedRateBudget {
     return { granted: row.granted, waitMs: Number(row.wait_ms) };
   }
 
+  async pause(ms: number): Promise<void> {
+    if (!Number.isFinite(ms) || ms <= 0) return;
+    await this.pool.query(
+      `INSERT INTO "${this.schema}".pauses AS p (bucket, until)
+         VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
+       ON CONFLICT (bucket) DO UPDATE SET until = greatest(p.until, EXCLUDED.until)`,
+      [this.bucket, Math.ceil(ms)],
+    );
+  }
+
   protected async becameIdle(): Promise<void> {
     await this.pool.query(`DELETE FROM "${this.schema}".waiters WHERE bucket = $1 AND instance_id = $2`, [
       this.bucket,
@@ -140,6 +150,11 @@ async function ensureSchema(pool: pg.Pool, schema: string): Promise<void> {
         expires_at timestamptz NOT NULL,
         PRIMARY KEY (bucket, instance_id)
       )`);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS "${schema}".pauses (
+        bucket text PRIMARY KEY,
+        until timestamptz NOT NULL
+      )`);
     await client.query(takeTokenFunction(schema));
     await client.query('COMMIT');
   } catch (err) {
@@ -165,11 +180,23 @@ DECLARE
   v_in_minute int;
   v_last timestamptz;
   v_edge timestamptz;
+  v_paused_until timestamptz;
   v_wait double precision := 0;
 BEGIN
   -- Serialise takers of one bucket: the count and the insert below must see each other.
   PERFORM pg_advisory_xact_lock(hashtext('${schema}'), hashtext(p_bucket));
   v_now := clock_timestamp();
+
+  -- RxScale answered 429 to someone sharing this bucket: nobody calls until the pause ends.
+  SELECT p.until INTO v_paused_until FROM "${schema}".pauses p WHERE p.bucket = p_bucket AND p.until > v_now;
+  IF v_paused_until IS NOT NULL THEN
+    v_wait := greatest(ceil(extract(epoch FROM (v_paused_until - v_now)) * 1000), 1);
+    INSERT INTO "${schema}".waiters AS w (bucket, instance_id, rank, expires_at)
+      VALUES (p_bucket, p_instance, p_rank, v_now + (v_wait + p_lease_ms) * v_ms)
+      ON CONFLICT (bucket, instance_id) DO UPDATE SET rank = EXCLUDED.rank, expires_at = EXCLUDED.expires_at;
+    RETURN QUERY SELECT false, v_wait::int;
+    RETURN;
+  END IF;
 
   SELECT EXISTS (
     SELECT 1 FROM "${schema}".waiters w

@@ -19,6 +19,11 @@ export interface RateBudget {
   take(priority: RxScalePriority, signal?: AbortSignal): Promise<void>;
   /** Releases what the budget holds (timers, its waiter registration, a pool it created). */
   close(): Promise<void>;
+  /**
+   * RxScale answered 429: no token for anyone sharing this budget for `ms` (RxScale's `Retry-After`, or one
+   * window when it sent none), so the whole fleet backs off, not only the call that was refused.
+   */
+  pause?(ms: number): Promise<void>;
 }
 
 export interface RateLimits {

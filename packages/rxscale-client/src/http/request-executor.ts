@@ -10,6 +10,7 @@ import {
   RxScaleBudgetError,
   RxScaleConfigError,
   RxScaleConnectionError,
+  RxScaleRateLimitError,
   RxScaleError,
   RxScaleSchemaError,
   RxScaleTimeoutError,
@@ -238,6 +239,11 @@ export class RxScaleRequestExecutor {
             willRetry: retrying,
           }),
         );
+        if (err instanceof RxScaleRateLimitError && this.budget.pause) {
+          // Our accounting and RxScale's disagree (another consumer of the key, clock jitter): everyone
+          // sharing the budget backs off, for Retry-After or else one window.
+          await this.budget.pause(err.retryAfterMs ?? 1000).catch(() => undefined);
+        }
         if (!retrying) throw err;
         await abortableSleep(delay, req.signal);
       }
