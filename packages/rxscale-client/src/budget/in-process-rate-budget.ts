@@ -19,8 +19,11 @@ export class InProcessRateBudget extends QueuedRateBudget {
     this.limits = resolved;
   }
 
-  pause(ms: number): Promise<void> {
-    if (Number.isFinite(ms) && ms > 0) this.pausedUntil = Math.max(this.pausedUntil, performance.now() + ms);
+  pause(ms?: number): Promise<void> {
+    const duration = ms ?? this.limits.secondMs / this.limits.perSecond;
+    if (Number.isFinite(duration) && duration > 0) {
+      this.pausedUntil = Math.max(this.pausedUntil, performance.now() + duration);
+    }
     return Promise.resolve();
   }
 

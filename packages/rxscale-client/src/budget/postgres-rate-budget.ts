@@ -95,13 +95,14 @@ export class PostgresRateBudget extends QueuedRateBudget {
     return { granted: row.granted, waitMs: Number(row.wait_ms) };
   }
 
-  async pause(ms: number): Promise<void> {
-    if (!Number.isFinite(ms) || ms <= 0) return;
+  async pause(ms?: number): Promise<void> {
+    const duration = ms ?? this.limits.secondMs / this.limits.perSecond;
+    if (!Number.isFinite(duration) || duration <= 0) return;
     await this.pool.query(
       `INSERT INTO "${this.schema}".pauses AS p (bucket, until)
          VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
        ON CONFLICT (bucket) DO UPDATE SET until = greatest(p.until, EXCLUDED.until)`,
-      [this.bucket, Math.ceil(ms)],
+      [this.bucket, Math.ceil(duration)],
     );
   }
 

@@ -20,10 +20,11 @@ export interface RateBudget {
   /** Releases what the budget holds (timers, its waiter registration, a pool it created). */
   close(): Promise<void>;
   /**
-   * RxScale answered 429: no token for anyone sharing this budget for `ms` (RxScale's `Retry-After`, or one
-   * window when it sent none), so the whole fleet backs off, not only the call that was refused.
+   * RxScale answered 429: no token for anyone sharing this budget for `ms` (RxScale's `Retry-After`), or, when
+   * it sent none, for one token spacing (secondMs / perSecond): in a rolling window that is when the next
+   * call fits again. The whole fleet backs off, not only the call that was refused.
    */
-  pause?(ms: number): Promise<void>;
+  pause?(ms?: number): Promise<void>;
 }
 
 export interface RateLimits {

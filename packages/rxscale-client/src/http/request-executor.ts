@@ -240,9 +240,9 @@ export class RxScaleRequestExecutor {
           }),
         );
         if (err instanceof RxScaleRateLimitError && this.budget.pause) {
-          // Our accounting and RxScale's disagree (another consumer of the key, clock jitter): everyone
-          // sharing the budget backs off, for Retry-After or else one window.
-          await this.budget.pause(err.retryAfterMs ?? 1000).catch(() => undefined);
+          // Our accounting and RxScale's disagree (another consumer of the key, jitter): everyone sharing
+          // the budget backs off, for Retry-After or else as long as the budget finds right.
+          await this.budget.pause(err.retryAfterMs).catch(() => undefined);
         }
         if (!retrying) throw err;
         await abortableSleep(delay, req.signal);
