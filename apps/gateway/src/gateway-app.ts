@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { GatewayConfig } from './config/gateway-config.js';
+import { GatewayModule } from './gateway.module.js';
+import { HttpErrorFilter } from './http-error.filter.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { WebhookIngestService } from './webhooks/webhook-ingest.service.js';
+
+export function createGatewayLogger(config: GatewayConfig): Logger {
+  // Headers are logged by nothing here; the redaction guards against a future `req` in a log line.
+  return pino({
+    name: 'gateway',
+    level: config.logLevel,
+    redact: ['req.headers["x-webhook-signature"]', 'req.body', 'body', 'rawBody', 'secret', 'secrets'],
+  });
+}
+
+/**
+ * Builds the gateway (not yet listening). Fastify reads the body; the JSON parser keeps the exact bytes
+ * as a Buffer, because the signature covers those bytes and nothing re-serialised.
+ */
+export async function createGatewayApp(config: GatewayConfig, logger = createGatewayLogger(config)): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes, logger: false });
+  const fastify: FastifyInstance = adapter.getInstance();
+  fastify.removeAllContentTypeParsers();
+  // Anything else (or no content type with a body) is refused by Fastify with 415 before the body is read.
+  fastify.addContentTypeParser(['application/json'], { parseAs: 'buffer', bodyLimit: config.http.bodyLimitBytes }, (_req, body, done) => {
+    done(null, body);
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger), adapter, {
+    logger: false,
+    bodyParser: false,
+  });
+  const metrics = app.get(GatewayMetrics);
+  const ingest = app.get(WebhookIngestService);
+
+  // An unknown source is refused before its body is read.
+  fastify.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const source = (req.params as Record<string, string | undefined> | undefined)?.source;
+    if (source !== undefined && req.routeOptions.url?.startsWith('/webhooks/rxscale/') && !ingest.knowsSource(source)) {
+      metrics.outcome('unknown_source');
+      await reply.code(404).send({ status: 'error', error: 'not_found' });
+    }
+  });
+  app.useGlobalFilters(new HttpErrorFilter(metrics, logger));
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,122 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { rxscaleCloudEventRecord } from '../events/rxscale-cloud-event.js';
+import { topicFor } from '../events/rxscale-event-routing.js';
+import { GATEWAY_CONFIG, GATEWAY_LOGGER } from '../gateway.tokens.js';
+import { KafkaIngestProducer } from '../kafka/kafka-ingest.producer.js';
+import { GatewayMetrics, type WebhookOutcome } from '../metrics/gateway-metrics.js';
+import { childTraceparent } from '../tracing/traceparent.js';
+import { parseWebhookEnvelope, webhookDedupKey } from './webhook-envelope.js';
+import { WebhookSecretBook } from './webhook-secrets.js';
+import { VERIFY_WEBHOOK_SIGNATURE, type VerifyWebhookSignature } from './signature-verifier.js';
+
+export interface IncomingWebhook {
+  source: string;
+  rawBody: Buffer;
+  eventTypeHeader: string | undefined;
+  signatureHeader: string | undefined;
+  traceparentHeader: string | undefined;
+  receivedAt: Date;
+}
+
+export interface WebhookAnswer {
+  status: number;
+  outcome: WebhookOutcome;
+  body: { status: string; error?: string; message?: string };
+  headers?: Record<string, string>;
+}
+
+/**
+ * One webhook delivery, checked in the order the issue fixes: event header, signature on the raw bytes,
+ * envelope, header/envelope agreement, age; then produced, and only then answered. Nothing before the
+ * signature holds touches Kafka or logs the body, so a flood of forged requests costs one HMAC each.
+ * (Content type and size are refused by the HTTP layer before the body reaches here; an unknown source
+ * before the body is read.)
+ */
+@Injectable()
+export class WebhookIngestService {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
+    @Inject(VERIFY_WEBHOOK_SIGNATURE) private readonly verify: VerifyWebhookSignature,
+    private readonly secrets: WebhookSecretBook,
+    private readonly producer: KafkaIngestProducer,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  knowsSource(source: string): boolean {
+    return this.secrets.hasSource(source);
+  }
+
+  async ingest(w: IncomingWebhook): Promise<WebhookAnswer> {
+    const candidates = this.secrets.candidates(w.source, w.eventTypeHeader ?? '');
+    if (!candidates) return refuse(404, 'unknown_source', 'not_found');
+    const eventType = w.eventTypeHeader?.trim();
+    if (!eventType) return refuse(400, 'missing_event_header', 'bad_request', 'X-Webhook-Event header is required');
+
+    const verifyStarted = performance.now();
+    const signed = this.verify(w.rawBody, w.signatureHeader?.trim(), candidates);
+    this.metrics.verified((performance.now() - verifyStarted) / 1000);
+    // Says nothing about why: a forger learns no more than "no".
+    if (!signed) return refuse(401, 'bad_signature', 'unauthorized');
+
+    const parsed = parseWebhookEnvelope(w.rawBody);
+    if (!parsed.ok) {
+      return refuse(400, 'malformed', 'bad_request', parsed.reason === 'not_json' ? 'body is not JSON' : 'body is not an RxScale webhook envelope');
+    }
+    const envelope = parsed.envelope;
+    if (envelope.event_type !== eventType) {
+      return refuse(400, 'event_type_mismatch', 'bad_request', 'event_type does not match X-Webhook-Event');
+    }
+    const { topic, known } = topicFor(eventType, this.config.topics);
+    const uid = envelope.data.uid;
+    if (known && !uid) return refuse(400, 'malformed', 'bad_request', 'data.uid is required');
+
+    const dedupKey = webhookDedupKey(envelope);
+    const maxAge = this.config.webhooks.maxEventAgeSeconds;
+    if (maxAge !== undefined) {
+      const ageSeconds = w.receivedAt.getTime() / 1000 - envelope.timestamp;
+      if (ageSeconds > maxAge) {
+        // Signed, so logging its identity (never its body) is safe and lets an operator find it.
+        this.logger.warn({ source: w.source, eventType, dedupKey, ageSeconds: Math.round(ageSeconds) }, 'webhook older than the maximum age refused');
+        return refuse(400, 'too_old', 'bad_request', 'event is older than the accepted maximum age');
+      }
+    }
+
+    const record = rxscaleCloudEventRecord({
+      rawBody: w.rawBody,
+      eventType,
+      timestamp: envelope.timestamp,
+      uid,
+      dedupKey,
+      source: w.source,
+      receivedAt: w.receivedAt,
+      traceparent: childTraceparent(w.traceparentHeader),
+    });
+    const budgetMs = Math.max(1, this.config.produce.budgetMs - (Date.now() - w.receivedAt.getTime()));
+    const produceStarted = performance.now();
+    try {
+      await this.producer.produce(topic, record, budgetMs);
+    } catch (err) {
+      this.logger.warn(
+        { source: w.source, eventType, dedupKey, err: err instanceof Error ? err.name : 'unknown' },
+        'webhook not stored in Kafka; answered 503 so RxScale delivers it again',
+      );
+      return {
+        status: 503,
+        outcome: 'not_stored',
+        body: { status: 'error', error: 'unavailable', message: 'not stored; deliver again' },
+        headers: { 'retry-after': String(this.config.produce.retryAfterSeconds) },
+      };
+    }
+    this.metrics.produced((performance.now() - produceStarted) / 1000);
+    return known
+      ? { status: 200, outcome: 'stored', body: { status: 'stored' } }
+      : { status: 202, outcome: 'stored_unrecognized', body: { status: 'stored_unrecognized' } };
+  }
+}
+
+function refuse(status: number, outcome: WebhookOutcome, error: string, message?: string): WebhookAnswer {
+  return { status, outcome, body: { status: 'error', error, ...(message ? { message } : {}) } };
+}

@@ -1,0 +1,274 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { RxScaleHeaders } from '../src/events/rxscale-cloud-event.js';
+import {
+  createTestTopics,
+  deleteTopics,
+  endOffsets,
+  orderEnvelope,
+  post,
+  readTopic,
+  secrets,
+  sharedBrokers,
+  sign,
+  signedHeaders,
+  skuEnvelope,
+  startGateway,
+  type TestTopics,
+} from './support/gateway-harness.js';
+
+describe('the gateway (webhooks into Kafka, real broker)', () => {
+  let topics: TestTopics;
+  let app: NestFastifyApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    topics = await createTestTopics(sharedBrokers);
+    ({ app, url } = await startGateway(sharedBrokers, topics, { GATEWAY_BODY_LIMIT_BYTES: String(64 * 1024) }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    if (topics) await deleteTopics(sharedBrokers, topics);
+  });
+
+  describe('a signed event of each known type', () => {
+    it('lands on its topic with the body byte for byte, keyed by data.uid, with its headers, and gets 200', async () => {
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      // Odd spacing and key order: a re-serialised body would differ from these bytes.
+      const created = orderEnvelope('pharmacy_order_created').replace('"payload_version":"1"', '"payload_version" : "1"  ');
+      const updated = orderEnvelope('pharmacy_order_updated');
+      const sku = `  ${skuEnvelope()}\n`;
+      const sent = [
+        { body: created, type: 'pharmacy_order_created', secret: secrets.ordersNew, topic: topics.pharmacyOrders },
+        { body: updated, type: 'pharmacy_order_updated', secret: secrets.updated, topic: topics.pharmacyOrders },
+        { body: sku, type: 'pharmacy_sku_stock_updated', secret: secrets.skus, topic: topics.pharmacySkus },
+      ];
+      for (const s of sent) {
+        const res = await post(url, s.body, { ...signedHeaders(s.body, s.type, s.secret), traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.text)).toEqual({ status: 'stored' });
+      }
+
+      const records = [...(await readTopic(sharedBrokers, topics.pharmacyOrders)), ...(await readTopic(sharedBrokers, topics.pharmacySkus))];
+      for (const s of sent) {
+        const env = JSON.parse(s.body) as { timestamp: number; data: { uid: string } };
+        const rec = records.find((r) => r.key === env.data.uid);
+        expect(rec).toBeDefined();
+        const event = JSON.parse(rec!.value) as Record<string, string>;
+        expect(Buffer.from(event.data_base64!, 'base64').equals(Buffer.from(s.body))).toBe(true);
+        expect(event).toMatchObject({ specversion: '1.0', type: `rxscale.${s.type}`, subject: env.data.uid, datacontenttype: 'application/json' });
+        const dedupKey = `${s.type}:${env.timestamp}:${env.data.uid}`;
+        expect(rec!.headers).toMatchObject({
+          [RxScaleHeaders.eventType]: s.type,
+          [RxScaleHeaders.dedupKey]: dedupKey,
+          [RxScaleHeaders.source]: 'default',
+          ce_type: `rxscale.${s.type}`,
+        });
+        expect(Number.isNaN(Date.parse(rec!.headers[RxScaleHeaders.receivedAt]!))).toBe(false);
+        // The incoming trace continues: same trace id, the gateway's own span id.
+        expect(rec!.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+        expect(rec!.headers.traceparent).not.toContain('00f067aa0ba902b7');
+      }
+    });
+
+    it('starts a new trace when no traceparent came in', async () => {
+      const body = orderEnvelope();
+      expect((await post(url, body, signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew))).status).toBe(200);
+      const uid = (JSON.parse(body) as { data: { uid: string } }).data.uid;
+      const rec = (await readTopic(sharedBrokers, topics.pharmacyOrders)).find((r) => r.key === uid);
+      expect(rec?.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    });
+  });
+
+  describe('a signed event of an unknown type', () => {
+    it('goes to the unrecognized topic and gets 202 when one of the source secrets signed it', async () => {
+      const body = JSON.stringify({ event_type: 'pharmacy_payout_created', timestamp: 1736331000, payload_version: '1', data: { uid: 'pay-1' } });
+      const res = await post(url, body, signedHeaders(body, 'pharmacy_payout_created', secrets.skus));
+      expect(res.status).toBe(202);
+      const recs = await readTopic(sharedBrokers, topics.unrecognized);
+      const rec = recs.find((r) => r.headers[RxScaleHeaders.eventType] === 'pharmacy_payout_created');
+      expect(rec?.key).toBe('pay-1');
+      expect(Buffer.from((JSON.parse(rec!.value) as { data_base64: string }).data_base64, 'base64').toString()).toBe(body);
+    });
+
+    it('is refused with 401 when no secret of the source signed it', async () => {
+      const before = await endOffsets(sharedBrokers, topics);
+      const body = JSON.stringify({ event_type: 'something_new', timestamp: 1736331000, data: {} });
+      expect((await post(url, body, signedHeaders(body, 'something_new', 'whsec_not_configured_anywhere'))).status).toBe(401);
+      expect(await endOffsets(sharedBrokers, topics)).toEqual(before);
+    });
+  });
+
+  describe('secret rotation', () => {
+    it('accepts the old and the new secret while both are configured', async () => {
+      for (const secret of [secrets.ordersOld, secrets.ordersNew]) {
+        const body = orderEnvelope();
+        expect((await post(url, body, signedHeaders(body, 'pharmacy_order_created', secret))).status).toBe(200);
+      }
+    });
+
+    it("does not accept another event type's secret for a known type", async () => {
+      const body = orderEnvelope();
+      expect((await post(url, body, signedHeaders(body, 'pharmacy_order_created', secrets.skus))).status).toBe(401);
+    });
+  });
+
+  describe('sources', () => {
+    it("verifies /webhooks/rxscale/<source> against that source's secrets only", async () => {
+      const body = orderEnvelope();
+      expect((await post(url, body, signedHeaders(body, 'pharmacy_order_created', secrets.pharmacyB), '/webhooks/rxscale/pharmacy-b')).status).toBe(200);
+      expect((await post(url, body, signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew), '/webhooks/rxscale/pharmacy-b')).status).toBe(401);
+      expect((await post(url, body, signedHeaders(body, 'pharmacy_order_created', secrets.pharmacyB))).status).toBe(401);
+      const rec = (await readTopic(sharedBrokers, topics.pharmacyOrders)).find((r) => r.key === (JSON.parse(body) as { data: { uid: string } }).data.uid);
+      expect(rec?.headers[RxScaleHeaders.source]).toBe('pharmacy-b');
+    });
+  });
+
+  describe('refused deliveries produce nothing', () => {
+    const valid = () => {
+      const body = orderEnvelope();
+      return { body, headers: signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew) };
+    };
+    const cases: { name: string; status: number; request: () => { body: string | Buffer; headers: Record<string, string>; path?: string } }[] = [
+      {
+        name: 'a tampered body',
+        status: 401,
+        request: () => {
+          const v = valid();
+          return { ...v, body: v.body.replace('waiting for pharmacy', 'waiting for pharmacx') };
+        },
+      },
+      {
+        name: 'a wrong secret',
+        status: 401,
+        request: () => {
+          const body = orderEnvelope();
+          return { body, headers: signedHeaders(body, 'pharmacy_order_created', 'whsec_wrong_secret_0000001') };
+        },
+      },
+      {
+        name: 'a missing signature',
+        status: 401,
+        request: () => {
+          const v = valid();
+          const { 'x-webhook-signature': _, ...headers } = v.headers;
+          return { body: v.body, headers };
+        },
+      },
+      { name: 'an empty signature', status: 401, request: () => ({ ...valid(), headers: { ...valid().headers, 'x-webhook-signature': '' } }) },
+      {
+        name: 'a truncated signature',
+        status: 401,
+        request: () => {
+          const v = valid();
+          return { body: v.body, headers: { ...v.headers, 'x-webhook-signature': v.headers['x-webhook-signature']!.slice(0, 63) } };
+        },
+      },
+      {
+        name: 'a padded signature',
+        status: 401,
+        request: () => {
+          const v = valid();
+          return { body: v.body, headers: { ...v.headers, 'x-webhook-signature': `${v.headers['x-webhook-signature']}00` } };
+        },
+      },
+      {
+        name: 'a sha256= prefixed signature',
+        status: 401,
+        request: () => {
+          const v = valid();
+          return { body: v.body, headers: { ...v.headers, 'x-webhook-signature': `sha256=${v.headers['x-webhook-signature']}` } };
+        },
+      },
+      {
+        name: 'header and envelope types that disagree',
+        status: 400,
+        request: () => {
+          const body = orderEnvelope('pharmacy_order_updated');
+          return { body, headers: signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew) };
+        },
+      },
+      {
+        name: 'a missing X-Webhook-Event header',
+        status: 400,
+        request: () => {
+          const v = valid();
+          const { 'x-webhook-event': _, ...headers } = v.headers;
+          return { body: v.body, headers };
+        },
+      },
+      {
+        name: 'a signed body that is not JSON',
+        status: 400,
+        request: () => {
+          const body = 'event_type=pharmacy_order_created';
+          return { body, headers: signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew) };
+        },
+      },
+      {
+        name: 'a signed JSON body that is not an envelope',
+        status: 400,
+        request: () => {
+          const body = JSON.stringify({ event_type: 'pharmacy_order_created', data: { uid: 'po-1' } });
+          return { body, headers: signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew) };
+        },
+      },
+      {
+        name: 'a signed order event without data.uid',
+        status: 400,
+        request: () => {
+          const body = JSON.stringify({ event_type: 'pharmacy_order_created', timestamp: 1736331000, data: {} });
+          return { body, headers: signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew) };
+        },
+      },
+      { name: 'another content type', status: 415, request: () => ({ ...valid(), headers: { ...valid().headers, 'content-type': 'text/plain' } }) },
+      {
+        name: 'a body over the size limit',
+        status: 413,
+        request: () => {
+          const body = JSON.stringify({ event_type: 'pharmacy_order_created', timestamp: 1, data: { uid: 'po-big', pad: 'x'.repeat(70 * 1024) } });
+          return { body, headers: signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew) };
+        },
+      },
+      { name: 'an unknown source', status: 404, request: () => ({ ...valid(), path: '/webhooks/rxscale/nobody' }) },
+      { name: 'an empty body with a signature of something else', status: 401, request: () => ({ body: '', headers: valid().headers }) },
+      { name: 'an empty body signed as such', status: 400, request: () => ({ body: '', headers: { ...valid().headers, 'x-webhook-signature': sign('', secrets.ordersNew) } }) },
+    ];
+
+    it.each(cases)('$name gets $status', async ({ status, request }) => {
+      const before = await endOffsets(sharedBrokers, topics);
+      const r = request();
+      const res = await post(url, r.body, r.headers, r.path);
+      expect(res.status).toBe(status);
+      expect(await endOffsets(sharedBrokers, topics)).toEqual(before);
+      if (status === 401) expect(JSON.parse(res.text)).toEqual({ status: 'error', error: 'unauthorized' });
+    });
+  });
+
+  describe('operations endpoints', () => {
+    it('is live, ready with a connected producer, and exposes outcomes, latencies and batch sizes', async () => {
+      expect((await fetch(`${url}/health/live`)).status).toBe(200);
+      const ready = await fetch(`${url}/health/ready`);
+      expect(ready.status).toBe(200);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/gateway_webhook_requests_total\{outcome="stored"\} [1-9]/);
+      expect(metrics).toMatch(/gateway_webhook_requests_total\{outcome="bad_signature"\} [1-9]/);
+      expect(metrics).toMatch(/gateway_webhook_requests_total\{outcome="too_large"\} 1/);
+      expect(metrics).toMatch(/gateway_webhook_requests_total\{outcome="unsupported_media_type"\} 1/);
+      expect(metrics).toMatch(/gateway_webhook_requests_total\{outcome="unknown_source"\} 1/);
+      expect(metrics).toContain('gateway_signature_verify_seconds_count');
+      expect(metrics).toContain('gateway_produce_seconds_count');
+      expect(metrics).toContain('gateway_produce_batch_size_bucket');
+    });
+
+    it('puts records of concurrent requests into shared produce calls', async () => {
+      const bodies = Array.from({ length: 60 }, () => orderEnvelope());
+      const statuses = await Promise.all(bodies.map(async (b) => (await post(url, b, signedHeaders(b, 'pharmacy_order_created', secrets.ordersNew))).status));
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const count = Number(/gateway_produce_batch_size_count (\d+)/.exec(metrics)?.[1]);
+      const sum = Number(/gateway_produce_batch_size_sum (\d+)/.exec(metrics)?.[1]);
+      // More records than produce calls: some call carried several requests' records.
+      expect(sum).toBeGreaterThan(count);
+    });
+  });
+});
