@@ -1,24 +1,8 @@
 import { createHash } from 'node:crypto';
-import { EventHeaders } from '@rxbridge/contracts';
+import { EventHeaders, Topics, buildRxScaleEvent, type BuildRxScaleEventResult } from '@rxbridge/contracts';
+import type { GatewayConfig } from '../config/gateway-config.js';
 
-/**
- * The record the gateway writes for one verified webhook: a CloudEvent (structured JSON) whose
- * `data_base64` is the exact body RxScale signed, so any consumer can re-verify or re-parse it byte for
- * byte. Seam to the contracts' rxscale.* builder (issue 3), swapped in when it lands.
- */
-export interface ReceivedWebhook {
-  rawBody: Buffer;
-  eventType: string;
-  /** Envelope `timestamp` (Unix seconds, API.md §4). */
-  timestamp: number;
-  uid: string | undefined;
-  dedupKey: string;
-  source: string;
-  receivedAt: Date;
-  traceparent: string;
-}
-
-/** Kafka header names the gateway sets besides EventHeaders. */
+/** Kafka header names the gateway sets besides EventHeaders, so consumers can route and dedup without parsing the value. */
 export const RxScaleHeaders = {
   eventType: 'rxscale-event-type',
   dedupKey: 'rxscale-dedup-key',
@@ -26,37 +10,55 @@ export const RxScaleHeaders = {
   receivedAt: 'rxscale-received-at',
 } as const;
 
-export function rxscaleCloudEventRecord(w: ReceivedWebhook): {
-  key: string | null;
-  value: string;
-  headers: Record<string, string>;
-} {
-  const event = {
-    specversion: '1.0',
-    // The hash of the signed bytes: a redelivery of the same event keeps its id, a distinct event never shares it.
+export interface VerifiedWebhook {
+  rawBody: Buffer;
+  /** The gateway's source name (one per RxScale API key), from the path. */
+  source: string;
+  signature: string;
+  receivedAt: Date;
+}
+
+/**
+ * The CloudEvent for a verified webhook, built by the contracts (issue 4): `data_base64` is the exact
+ * body RxScale signed. The id is the hash of those bytes, so a redelivery of one event keeps its id while
+ * two distinct events never share one (the dedup key can collide within a second, API.md §11.5).
+ */
+export function buildWebhookEvent(w: VerifiedWebhook): BuildRxScaleEventResult {
+  return buildRxScaleEvent({
+    rawBody: w.rawBody,
+    receivedAt: w.receivedAt,
+    source: `/webhooks/rxscale/${w.source}`,
+    signature: w.signature,
     id: createHash('sha256').update(w.rawBody).digest('hex'),
-    source: `/rxscale/webhooks/${w.source}`,
-    type: `rxscale.${w.eventType}`,
-    ...(w.uid ? { subject: w.uid } : {}),
-    time: new Date(w.timestamp * 1000).toISOString(),
-    datacontenttype: 'application/json',
-    rxscaleeventtype: w.eventType,
-    rxscalededupkey: w.dedupKey,
-    rxscalesource: w.source,
-    rxscalereceivedat: w.receivedAt.toISOString(),
-    data_base64: w.rawBody.toString('base64'),
-  };
+  });
+}
+
+export type BuiltWebhookEvent = Extract<BuildRxScaleEventResult, { ok: true }>;
+
+/** The configured topic for the catalog topic the contracts chose (tests and benchmarks rename topics). */
+export function configuredTopic(built: BuiltWebhookEvent, topics: GatewayConfig['topics']): { topic: string; known: boolean } {
+  if (built.topic === Topics.rxscalePharmacyOrders.name) return { topic: topics.pharmacyOrders, known: true };
+  if (built.topic === Topics.rxscalePharmacySkus.name) return { topic: topics.pharmacySkus, known: true };
+  return { topic: topics.unrecognized, known: false };
+}
+
+export function kafkaRecord(
+  built: BuiltWebhookEvent,
+  source: string,
+  traceparent: string,
+): { key: string; value: string; headers: Record<string, string> } {
+  const e = built.event;
   return {
-    key: w.uid ?? null,
-    value: JSON.stringify(event),
+    key: built.key,
+    value: JSON.stringify(e),
     headers: {
       [EventHeaders.contentType]: 'application/cloudevents+json',
-      [EventHeaders.eventType]: event.type,
-      [EventHeaders.traceparent]: w.traceparent,
-      [RxScaleHeaders.eventType]: w.eventType,
-      [RxScaleHeaders.dedupKey]: w.dedupKey,
-      [RxScaleHeaders.source]: w.source,
-      [RxScaleHeaders.receivedAt]: w.receivedAt.toISOString(),
+      [EventHeaders.eventType]: e.type,
+      [EventHeaders.traceparent]: traceparent,
+      [RxScaleHeaders.eventType]: e.rxscaleeventtype,
+      [RxScaleHeaders.dedupKey]: e.rxscaledeliverykey,
+      [RxScaleHeaders.source]: source,
+      [RxScaleHeaders.receivedAt]: e.receivedat,
     },
   };
 }

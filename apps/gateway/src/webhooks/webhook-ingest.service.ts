@@ -1,13 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import { rxscaleCloudEventRecord } from '../events/rxscale-cloud-event.js';
-import { topicFor } from '../events/rxscale-event-routing.js';
+import { buildWebhookEvent, configuredTopic, kafkaRecord } from '../events/rxscale-cloud-event.js';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER } from '../gateway.tokens.js';
 import { KafkaIngestProducer } from '../kafka/kafka-ingest.producer.js';
 import { GatewayMetrics, type WebhookOutcome } from '../metrics/gateway-metrics.js';
 import { childTraceparent } from '../tracing/traceparent.js';
-import { parseWebhookEnvelope, webhookDedupKey } from './webhook-envelope.js';
 import { WebhookSecretBook } from './webhook-secrets.js';
 import { VERIFY_WEBHOOK_SIGNATURE, type VerifyWebhookSignature } from './signature-verifier.js';
 
@@ -56,24 +54,20 @@ export class WebhookIngestService {
     if (!eventType) return refuse(400, 'missing_event_header', 'bad_request', 'X-Webhook-Event header is required');
 
     const verifyStarted = performance.now();
-    const signed = this.verify(w.rawBody, w.signatureHeader?.trim(), candidates);
+    const signature = w.signatureHeader?.trim();
+    const signed = this.verify(w.rawBody, signature, candidates);
     this.metrics.verified((performance.now() - verifyStarted) / 1000);
     // Says nothing about why: a forger learns no more than "no".
     if (!signed) return refuse(401, 'bad_signature', 'unauthorized');
 
-    const parsed = parseWebhookEnvelope(w.rawBody);
-    if (!parsed.ok) {
-      return refuse(400, 'malformed', 'bad_request', parsed.reason === 'not_json' ? 'body is not JSON' : 'body is not an RxScale webhook envelope');
-    }
-    const envelope = parsed.envelope;
+    const built = buildWebhookEvent({ rawBody: w.rawBody, source: w.source, signature: signature ?? '', receivedAt: w.receivedAt });
+    // Signed but not an envelope with event_type, timestamp and data.uid: RxBridge cannot key or dedup it.
+    if (!built.ok) return refuse(400, 'malformed', 'bad_request', 'body is not an RxScale webhook envelope');
+    const { envelope } = built;
     if (envelope.event_type !== eventType) {
       return refuse(400, 'event_type_mismatch', 'bad_request', 'event_type does not match X-Webhook-Event');
     }
-    const { topic, known } = topicFor(eventType, this.config.topics);
-    const uid = envelope.data.uid;
-    if (known && !uid) return refuse(400, 'malformed', 'bad_request', 'data.uid is required');
-
-    const dedupKey = webhookDedupKey(envelope);
+    const dedupKey = built.event.rxscaledeliverykey;
     const maxAge = this.config.webhooks.maxEventAgeSeconds;
     if (maxAge !== undefined) {
       const ageSeconds = w.receivedAt.getTime() / 1000 - envelope.timestamp;
@@ -84,16 +78,8 @@ export class WebhookIngestService {
       }
     }
 
-    const record = rxscaleCloudEventRecord({
-      rawBody: w.rawBody,
-      eventType,
-      timestamp: envelope.timestamp,
-      uid,
-      dedupKey,
-      source: w.source,
-      receivedAt: w.receivedAt,
-      traceparent: childTraceparent(w.traceparentHeader),
-    });
+    const { topic, known } = configuredTopic(built, this.config.topics);
+    const record = kafkaRecord(built, w.source, childTraceparent(w.traceparentHeader));
     const budgetMs = Math.max(1, this.config.produce.budgetMs - (Date.now() - w.receivedAt.getTime()));
     const produceStarted = performance.now();
     try {
