@@ -1,0 +1,38 @@
+import { CloudEventSchema, type CloudEvent } from '@rxbridge/contracts';
+import { type EntityManager } from 'typeorm';
+import { PermanentError } from '../kafka/failure.js';
+
+export interface OutboxMessage {
+  topic: string;
+  /** Records of one key reach Kafka in enqueue order. */
+  key: string;
+  event: CloudEvent;
+  /** correlationid, traceparent, …; string values only. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Queues events for publication inside the caller's transaction: they reach Kafka only if it commits.
+ * The event is checked against the CloudEvent envelope here, so a malformed event fails the transaction
+ * that made it instead of the relay later.
+ */
+export async function enqueueEvents(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  const params: unknown[] = [];
+  const rows: string[] = [];
+  for (const m of messages) {
+    if (!m.topic || !m.key) throw new PermanentError('outbox message needs a topic and a key', 'OUTBOX_INVALID');
+    const parsed = CloudEventSchema.safeParse(m.event);
+    if (!parsed.success) {
+      throw new PermanentError(`outbox event is not a CloudEvent: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`, 'OUTBOX_INVALID');
+    }
+    const n = params.length;
+    rows.push(`($${n + 1}, $${n + 2}, $${n + 3}::jsonb, $${n + 4}::jsonb)`);
+    params.push(m.topic, m.key, JSON.stringify(parsed.data), JSON.stringify(m.headers ?? {}));
+  }
+  await manager.query(`INSERT INTO outbox (topic, key, value, headers) VALUES ${rows.join(', ')}`, params);
+}
+
+export function enqueueEvent(manager: EntityManager, message: OutboxMessage): Promise<void> {
+  return enqueueEvents(manager, [message]);
+}

@@ -1,0 +1,57 @@
+import { type EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { PermanentError } from '../kafka/failure.js';
+
+/** One intended change at RxScale, as queued by a service (DESIGN.md §4: rows first, actions second). */
+export const NewRxscaleCommandSchema = z.object({
+  /** e.g. 'order.status', 'order.complete', 'sku.stock' */
+  kind: z.string().min(1),
+  /** The RxScale object the command changes; commands of one target run in enqueue order. */
+  targetUid: z.string().min(1),
+  payload: z.unknown(),
+  /** Higher runs first among due commands (DESIGN.md §5: status changes before stock pushes). */
+  priority: z.number().int().default(0),
+  pharmacyUid: z.string().min(1).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+export type NewRxscaleCommand = z.input<typeof NewRxscaleCommandSchema>;
+
+export type RxscaleCommandStatus = 'pending' | 'done' | 'refused' | 'failed';
+
+export interface RxscaleCommand {
+  id: string;
+  kind: string;
+  targetUid: string;
+  payload: unknown;
+  priority: number;
+  pharmacyUid: string | null;
+  status: RxscaleCommandStatus;
+  attempts: number;
+  reason: string | null;
+  headers: Record<string, string>;
+  createdAt: Date;
+}
+
+/** Queues RxScale commands in the caller's transaction; they run only if it commits. Returns their ids. */
+export async function enqueueRxscaleCommands(manager: EntityManager, commands: readonly NewRxscaleCommand[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const input of commands) {
+    const parsed = NewRxscaleCommandSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new PermanentError(`invalid RxScale command: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`, 'COMMAND_INVALID');
+    }
+    const c = parsed.data;
+    const rows = await manager.query<{ id: string }[]>(
+      `INSERT INTO rxscale_command (kind, target_uid, payload, priority, pharmacy_uid, headers)
+       VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb) RETURNING id`,
+      [c.kind, c.targetUid, JSON.stringify(c.payload ?? null), c.priority, c.pharmacyUid ?? null, JSON.stringify(c.headers ?? {})],
+    );
+    ids.push(rows[0]!.id);
+  }
+  return ids;
+}
+
+export async function enqueueRxscaleCommand(manager: EntityManager, command: NewRxscaleCommand): Promise<string> {
+  const [id] = await enqueueRxscaleCommands(manager, [command]);
+  return id!;
+}
