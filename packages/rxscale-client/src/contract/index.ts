@@ -1,2 +1,12 @@
-// Filled by the contract work (issue 3): one module per resource of API.md §7-§11.
-export {};
+// The RxScale contract (API.md §4-§11, DESIGN.md §11): zod schemas and their types, one name for both.
+export * from './common.js';
+export * from './endpoints.js';
+export * from './errors.js';
+export * from './health.js';
+export * from './order-status.js';
+export * from './pagination.js';
+export * from './payout.js';
+export * from './pharmacy-order.js';
+export * from './pharmacy-sku.js';
+export * from './webhook-event.js';
+export * from './webhook-subscription.js';

@@ -1,0 +1,41 @@
+/** One API call as the admin API shows it: never the key (only its id), never a body. */
+export interface RequestLogEntry {
+  at: string;
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** Query parameters, with `search` (may hold a patient name) redacted. */
+  query: Record<string, string>;
+  /** Endpoint template (`PATCH /pharmacy_orders/{uid}/status`), null for unknown paths. */
+  endpoint: string | null;
+  basePath: string | null;
+  keyId: string | null;
+  pharmacyUid: string | null;
+  status: number;
+  durationMs: number;
+}
+
+const MAX_ENTRIES = 100_000;
+
+export class RequestLog {
+  private entries: RequestLogEntry[] = [];
+  private dropped = 0;
+
+  add(entry: RequestLogEntry): void {
+    this.entries.push(entry);
+    // Bounded, so a long throughput run cannot exhaust memory; the oldest go first.
+    if (this.entries.length > MAX_ENTRIES) {
+      this.entries.splice(0, this.entries.length - MAX_ENTRIES);
+      this.dropped += 1;
+    }
+  }
+
+  list(limit: number): { total: number; droppedOldest: boolean; entries: RequestLogEntry[] } {
+    return { total: this.entries.length, droppedOldest: this.dropped > 0, entries: this.entries.slice(-limit) };
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.dropped = 0;
+  }
+}

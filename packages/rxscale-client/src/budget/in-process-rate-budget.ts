@@ -1,0 +1,60 @@
+import { QueuedRateBudget, type TakeAttempt } from './queued-rate-budget.js';
+import { resolveRateLimits, type RateLimits, type ResolvedRateLimits } from './rate-budget.js';
+
+/**
+ * The budget of one process alone: for a single replica, tests and tools. It is a sliding log rather than a
+ * refill bucket: a bucket holding 10 tokens that refills 10 a second lets 19 calls through within one
+ * second, which RxScale would answer with 429s; a log of the last calls allows at most `perSecond` in any
+ * window of `secondMs`, and `perMinute` in any window of `minuteMs`.
+ */
+export class InProcessRateBudget extends QueuedRateBudget {
+  private readonly limits: ResolvedRateLimits;
+  /** Times (ms, monotonic) of the calls within the last minute window, oldest first. */
+  private readonly log: number[] = [];
+
+  constructor(limits: RateLimits = {}) {
+    const resolved = resolveRateLimits({ jitterMs: 0, ...limits });
+    super(resolved.jitterMs);
+    this.limits = resolved;
+  }
+
+  protected tryTake(): Promise<TakeAttempt> {
+    const now = performance.now();
+    const { perSecond, perMinute, secondMs, minuteMs } = this.limits;
+    while (this.log.length > 0 && this.log[0]! <= now - minuteMs) this.log.shift();
+    const inSecond = this.log.length - lowerBound(this.log, now - secondMs);
+    if (inSecond < perSecond && this.log.length < perMinute) {
+      this.log.push(now);
+      return Promise.resolve({ granted: true, waitMs: 0 });
+    }
+    let waitMs = 0;
+    // The call that has to leave the window before another fits: the perSecond-th (perMinute-th) newest.
+    if (inSecond >= perSecond) waitMs = this.log[this.log.length - perSecond]! + secondMs - now;
+    if (this.log.length >= perMinute) waitMs = Math.max(waitMs, this.log[this.log.length - perMinute]! + minuteMs - now);
+    return Promise.resolve({ granted: false, waitMs: Math.max(1, waitMs) });
+  }
+
+  protected becameIdle(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected release(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Index of the first entry greater than `value` in an ascending array. */
+function lowerBound(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function createInProcessRateBudget(limits: RateLimits = {}): InProcessRateBudget {
+  return new InProcessRateBudget(limits);
+}

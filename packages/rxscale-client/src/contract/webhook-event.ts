@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { UnixTimestamp } from './common.js';
+import { PharmacyOrder } from './pharmacy-order.js';
+import { PharmacySku } from './pharmacy-sku.js';
+import { WebhookEventType } from './webhook-subscription.js';
+
+/**
+ * Header names of a delivery (API.md §11.2), lowercase as Node hands them over (HTTP header names are
+ * case-insensitive; the docs spell them `X-Webhook-Event` and `X-Webhook-Signature`).
+ */
+export const WebhookHeaders = {
+  event: 'x-webhook-event',
+  signature: 'x-webhook-signature',
+  contentType: 'content-type',
+} as const;
+
+/** The envelope of every delivery (API.md §11.3), before its `data` is parsed by event type. */
+export const WebhookEnvelope = z.looseObject({
+  event_type: z.string().min(1),
+  timestamp: UnixTimestamp,
+  payload_version: z.string().min(1),
+  data: z.unknown(),
+});
+export type WebhookEnvelope = z.infer<typeof WebhookEnvelope>;
+
+const envelopeOf = <E extends WebhookEventType, D extends z.ZodType>(eventType: E, data: D) =>
+  z.looseObject({
+    event_type: z.literal(eventType),
+    timestamp: UnixTimestamp,
+    payload_version: z.string().min(1),
+    data,
+  });
+
+export const PharmacyOrderCreatedEvent = envelopeOf('pharmacy_order_created', PharmacyOrder);
+export type PharmacyOrderCreatedEvent = z.infer<typeof PharmacyOrderCreatedEvent>;
+
+/** Same `data` as the created event (DESIGN.md §11). */
+export const PharmacyOrderUpdatedEvent = envelopeOf('pharmacy_order_updated', PharmacyOrder);
+export type PharmacyOrderUpdatedEvent = z.infer<typeof PharmacyOrderUpdatedEvent>;
+
+/** `data` is a pharmacy SKU as listed by `GET /pharmacy_skus/` (DESIGN.md §11; shape assumed, API.md §11.6). */
+export const PharmacySkuStockUpdatedEvent = envelopeOf('pharmacy_sku_stock_updated', PharmacySku);
+export type PharmacySkuStockUpdatedEvent = z.infer<typeof PharmacySkuStockUpdatedEvent>;
+
+/** Any of the three events, discriminated by `event_type`; an unknown type fails parsing. */
+export const WebhookEvent = z.discriminatedUnion(
+  'event_type',
+  [PharmacyOrderCreatedEvent, PharmacyOrderUpdatedEvent, PharmacySkuStockUpdatedEvent],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator'
+        ? `unknown webhook event_type; expected one of: ${WebhookEventType.options.join(', ')}`
+        : undefined,
+  },
+);
+export type WebhookEvent = z.infer<typeof WebhookEvent>;

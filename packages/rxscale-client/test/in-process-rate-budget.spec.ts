@@ -1,0 +1,87 @@
+import { setMaxListeners } from 'node:events';
+import { InProcessRateBudget } from '../src/budget/in-process-rate-budget.js';
+import type { RxScalePriority } from '../src/budget/rate-budget.js';
+import { maxInAnyWindow } from './window-count.js';
+
+describe(InProcessRateBudget.name, () => {
+  it('never grants more than perSecond tokens in any one-second window', async () => {
+    const budget = new InProcessRateBudget({ perSecond: 10, perMinute: 600 });
+    const times: number[] = [];
+    await Promise.all(
+      Array.from({ length: 25 }, () => budget.take('stock-push').then(() => times.push(performance.now()))),
+    );
+    await budget.close();
+    expect(times).toHaveLength(25);
+    expect(maxInAnyWindow(times, 1000)).toBeLessThanOrEqual(10);
+  });
+
+  it('never grants more than perMinute tokens in the minute window', async () => {
+    const budget = new InProcessRateBudget({ perSecond: 10, perMinute: 12 });
+    const controller = new AbortController();
+    setMaxListeners(50, controller.signal);
+    let granted = 0;
+    const takes = Array.from({ length: 20 }, () =>
+      budget.take('reconciliation', controller.signal).then(
+        () => granted++,
+        () => undefined,
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 2500));
+    controller.abort();
+    await Promise.all(takes);
+    await budget.close();
+    expect(granted).toBeLessThanOrEqual(12);
+    expect(granted).toBeGreaterThan(10);
+  });
+
+  it('serves waiting order-status calls before reconciliation calls', async () => {
+    const budget = new InProcessRateBudget({ perSecond: 2, perMinute: 600 });
+    await budget.take('stock-push');
+    await budget.take('stock-push');
+    const order: RxScalePriority[] = [];
+    const waits = [
+      ...Array.from({ length: 3 }, () => 'reconciliation' as const),
+      ...Array.from({ length: 3 }, () => 'order-status' as const),
+      'shipment' as const,
+    ].map((p) => budget.take(p).then(() => order.push(p)));
+    await Promise.all(waits);
+    await budget.close();
+    expect(order).toEqual([
+      'order-status',
+      'order-status',
+      'order-status',
+      'shipment',
+      'reconciliation',
+      'reconciliation',
+      'reconciliation',
+    ]);
+  });
+
+  it('rejects a waiting take when its signal aborts, and one whose signal already aborted', async () => {
+    const budget = new InProcessRateBudget({ perSecond: 1, perMinute: 600 });
+    await budget.take('order-status');
+    const controller = new AbortController();
+    const waiting = budget.take('order-status', controller.signal);
+    controller.abort(new Error('shutting down'));
+    await expect(waiting).rejects.toThrow('shutting down');
+    await expect(budget.take('order-status', controller.signal)).rejects.toThrow('shutting down');
+    await budget.close();
+  });
+
+  it('refuses an unknown priority and invalid limits', async () => {
+    const budget = new InProcessRateBudget();
+    await expect(budget.take('urgent' as RxScalePriority)).rejects.toThrow('Unknown RxScale priority');
+    await budget.close();
+    expect(() => new InProcessRateBudget({ perSecond: 0 })).toThrow('perSecond');
+    expect(() => new InProcessRateBudget({ perMinute: 1.5 })).toThrow('perMinute');
+  });
+
+  it('rejects waiting takes when closed', async () => {
+    const budget = new InProcessRateBudget({ perSecond: 1 });
+    await budget.take('shipment');
+    const waiting = expect(budget.take('shipment')).rejects.toThrow('closed');
+    await budget.close();
+    await waiting;
+    await expect(budget.take('shipment')).rejects.toThrow('closed');
+  });
+});

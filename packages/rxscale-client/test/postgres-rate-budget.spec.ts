@@ -1,0 +1,137 @@
+import { setMaxListeners } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { PostgresRateBudget } from '../src/budget/postgres-rate-budget.js';
+import type { RxScalePriority } from '../src/budget/rate-budget.js';
+import { maxInAnyWindow } from './window-count.js';
+
+const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
+
+describe(PostgresRateBudget.name, () => {
+  const schema = `rxscale_budget_test_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Pool({ connectionString: url, max: 1 });
+  const pools: pg.Pool[] = [];
+  const budgets: PostgresRateBudget[] = [];
+
+  /** A budget with its own pool, as a separate service replica would have. */
+  async function replica(options: { bucket: string; perSecond?: number; perMinute?: number }): Promise<PostgresRateBudget> {
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    pools.push(pool);
+    const budget = await PostgresRateBudget.create({ pool, schema, ...options });
+    budgets.push(budget);
+    return budget;
+  }
+
+  afterAll(async () => {
+    await Promise.all(budgets.map((b) => b.close()));
+    await Promise.all(pools.map((p) => p.end()));
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  });
+
+  it('creates its schema idempotently, even from several replicas at once', async () => {
+    const bucket = 'init';
+    await Promise.all([replica({ bucket }), replica({ bucket }), replica({ bucket })]);
+    const tables = await admin.query<{ table_name: string }>(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+      [schema],
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual(['token_log', 'waiters']);
+  });
+
+  it('three replicas hammering for a few seconds never take more than 10 tokens in any second', async () => {
+    const bucket = 'hammer';
+    const replicas = await Promise.all([replica({ bucket }), replica({ bucket }), replica({ bucket })]);
+    const times: number[] = [];
+    const until = Date.now() + 3500;
+    const priorities: RxScalePriority[] = ['order-status', 'stock-push', 'reconciliation'];
+    // Four concurrent callers per replica, each taking tokens back to back until the time is up.
+    await Promise.all(
+      replicas.flatMap((budget, i) =>
+        Array.from({ length: 4 }, async () => {
+          while (Date.now() < until) {
+            await budget.take(priorities[i]!);
+            times.push(Date.now());
+          }
+        }),
+      ),
+    );
+    expect(times.length).toBeGreaterThan(10);
+    expect(maxInAnyWindow(times, 1000)).toBeLessThanOrEqual(10);
+    // The database's own log, by its clock, says the same.
+    const log = await admin.query<{ ms: number }>(
+      `SELECT (extract(epoch FROM taken_at) * 1000)::float8 AS ms FROM "${schema}".token_log WHERE bucket = $1`,
+      [bucket],
+    );
+    expect(log.rows).toHaveLength(times.length);
+    expect(maxInAnyWindow(log.rows.map((r) => r.ms), 1000)).toBeLessThanOrEqual(10);
+  });
+
+  it('never takes more than perMinute tokens in a minute across replicas', async () => {
+    const bucket = 'minute';
+    const replicas = await Promise.all([
+      replica({ bucket, perMinute: 15 }),
+      replica({ bucket, perMinute: 15 }),
+      replica({ bucket, perMinute: 15 }),
+    ]);
+    const controller = new AbortController();
+    setMaxListeners(50, controller.signal);
+    let granted = 0;
+    let refused = 0;
+    const loops = replicas.flatMap((budget) =>
+      Array.from({ length: 3 }, async () => {
+        for (;;) {
+          try {
+            await budget.take('stock-push', controller.signal);
+            granted++;
+          } catch {
+            refused++;
+            return;
+          }
+        }
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 3000));
+    controller.abort();
+    await Promise.all(loops);
+    expect(granted).toBeLessThanOrEqual(15);
+    expect(granted).toBeGreaterThan(10);
+    expect(refused).toBe(9);
+  });
+
+  it('serves order-status waiters anywhere in the fleet before reconciliation waiters', async () => {
+    const bucket = 'priority';
+    const [filler, background, orders] = await Promise.all([
+      replica({ bucket, perSecond: 5 }),
+      replica({ bucket, perSecond: 5 }),
+      replica({ bucket, perSecond: 5 }),
+    ]);
+    // Use up this second, so that everyone below has to wait for the same refill.
+    for (let i = 0; i < 5; i++) await filler.take('stock-push');
+    const served: RxScalePriority[] = [];
+    // The reconciliation waiters queue first, on their own replica.
+    const low = Array.from({ length: 5 }, () =>
+      background.take('reconciliation').then(() => served.push('reconciliation')),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const high = Array.from({ length: 5 }, () => orders.take('order-status').then(() => served.push('order-status')));
+    await Promise.all([...low, ...high]);
+    expect(served).toEqual([...Array(5).fill('order-status'), ...Array(5).fill('reconciliation')]);
+    const waiters = await admin.query(`SELECT * FROM "${schema}".waiters WHERE bucket = $1`, [bucket]);
+    expect(waiters.rows).toEqual([]);
+  });
+
+  it('refuses a schema name that is not a plain identifier and needs a database', async () => {
+    await expect(PostgresRateBudget.create({ connectionString: url, schema: 'x"; DROP TABLE y; --' })).rejects.toThrow(
+      'identifier',
+    );
+    await expect(PostgresRateBudget.create({ schema })).rejects.toThrow('pg pool or a connection string');
+  });
+
+  it('fails the waiting call with the database error when the database is unreachable', async () => {
+    const budget = await PostgresRateBudget.create({ connectionString: url, schema, bucket: 'down' });
+    // Take the pool away under the budget: the next take cannot reach the database.
+    await (budget as unknown as { pool: pg.Pool }).pool.end();
+    await expect(budget.take('order-status')).rejects.toThrow(/pool/i);
+  });
+});
