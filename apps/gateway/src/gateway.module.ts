@@ -6,7 +6,7 @@ import { HealthController } from './health/health.controller.js';
 import { KafkaIngestProducer } from './kafka/kafka-ingest.producer.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
-import { VERIFY_WEBHOOK_SIGNATURE, verifyWebhookSignature } from './webhooks/signature-verifier.js';
+import { VERIFY_WEBHOOK_SIGNATURE, verifyWithRxScaleClient } from './webhooks/signature-verifier.js';
 import { WebhookController } from './webhooks/webhook.controller.js';
 import { WebhookIngestService } from './webhooks/webhook-ingest.service.js';
 import { WebhookSecretBook } from './webhooks/webhook-secrets.js';
@@ -21,7 +21,7 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_LOGGER, useValue: logger },
         { provide: WebhookSecretBook, useValue: new WebhookSecretBook(config.webhooks.secrets) },
-        { provide: VERIFY_WEBHOOK_SIGNATURE, useValue: verifyWebhookSignature },
+        { provide: VERIFY_WEBHOOK_SIGNATURE, useValue: verifyWithRxScaleClient },
         GatewayMetrics,
         KafkaIngestProducer,
         WebhookIngestService,

@@ -244,6 +244,23 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
     });
   });
 
+  describe('the maximum event age (GATEWAY_MAX_EVENT_AGE_SECONDS)', () => {
+    it('refuses a signed event older than the maximum with 400 and produces nothing; a fresh one passes', async () => {
+      const aged = await startGateway(sharedBrokers, topics, { GATEWAY_MAX_EVENT_AGE_SECONDS: '600' });
+      try {
+        const before = await endOffsets(sharedBrokers, topics);
+        const old = orderEnvelope().replace(/"timestamp":\d+/, `"timestamp":${Math.floor(Date.now() / 1000) - 3600}`);
+        const res = await post(aged.url, old, signedHeaders(old, 'pharmacy_order_created', secrets.ordersNew));
+        expect(res.status).toBe(400);
+        expect(await endOffsets(sharedBrokers, topics)).toEqual(before);
+        const fresh = orderEnvelope();
+        expect((await post(aged.url, fresh, signedHeaders(fresh, 'pharmacy_order_created', secrets.ordersNew))).status).toBe(200);
+      } finally {
+        await aged.app.close();
+      }
+    });
+  });
+
   describe('operations endpoints', () => {
     it('is live, ready with a connected producer, and exposes outcomes, latencies and batch sizes', async () => {
       expect((await fetch(`${url}/health/live`)).status).toBe(200);

@@ -12,7 +12,7 @@ export type WebhookOutcome =
   | 'bad_signature'
   | 'malformed'
   | 'event_type_mismatch'
-  | 'too_old'
+  | 'outside_age_window'
   | 'not_stored';
 
 /**

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { RxScaleWebhookError, assertWebhookAge } from '@rxbridge/rxscale-client';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { buildWebhookEvent, configuredTopic, kafkaRecord } from '../events/rxscale-cloud-event.js';
@@ -68,14 +69,13 @@ export class WebhookIngestService {
       return refuse(400, 'event_type_mismatch', 'bad_request', 'event_type does not match X-Webhook-Event');
     }
     const dedupKey = built.event.rxscaledeliverykey;
-    const maxAge = this.config.webhooks.maxEventAgeSeconds;
-    if (maxAge !== undefined) {
-      const ageSeconds = w.receivedAt.getTime() / 1000 - envelope.timestamp;
-      if (ageSeconds > maxAge) {
-        // Signed, so logging its identity (never its body) is safe and lets an operator find it.
-        this.logger.warn({ source: w.source, eventType, dedupKey, ageSeconds: Math.round(ageSeconds) }, 'webhook older than the maximum age refused');
-        return refuse(400, 'too_old', 'bad_request', 'event is older than the accepted maximum age');
-      }
+    try {
+      assertWebhookAge(envelope.timestamp, { maxAgeSeconds: this.config.webhooks.maxEventAgeSeconds, now: w.receivedAt.getTime() });
+    } catch (err) {
+      if (!(err instanceof RxScaleWebhookError)) throw err;
+      // Signed, so logging its identity (never its body) is safe and lets an operator find it.
+      this.logger.warn({ source: w.source, eventType, dedupKey, reason: err.code }, 'webhook outside the accepted age refused');
+      return refuse(400, 'outside_age_window', 'bad_request', 'event timestamp is outside the accepted age');
     }
 
     const { topic, known } = configuredTopic(built, this.config.topics);
