@@ -8,7 +8,18 @@ import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startKafka, stopKafka } from '@rxbridge/tools/kafka';
 import { RxScaleHeaders } from '../src/events/rxscale-cloud-event.js';
-import { createTestTopics, orderEnvelope, post, readTopic, secrets, signedHeaders, startGateway, type TestTopics } from './support/gateway-harness.js';
+import {
+  createTestTopics,
+  orderEnvelope,
+  post,
+  readTopic,
+  secrets,
+  signedHeaders,
+  startGateway,
+  webhookSecretsEnv,
+  type TestTopics,
+} from './support/gateway-harness.js';
+import { startSandboxPeer, waitFor, type SandboxPeer } from './support/sandbox-peer.js';
 
 jest.setTimeout(240_000);
 
@@ -45,19 +56,6 @@ async function deliver(url: string, d: Delivery): Promise<{ status: number; retr
   return { status: res.status, retryAfter: res.headers.get('retry-after'), ms: Date.now() - began };
 }
 
-/**
- * Stands in for RxScale's redelivery (the sandbox's delivery worker is not on this branch yet): the same
- * bytes again, after Retry-After, until a 2xx.
- */
-async function redeliverUntilAccepted(url: string, d: Delivery, retryAfterSeconds: number): Promise<number> {
-  for (let attempt = 1; attempt <= 60; attempt++) {
-    const r = await deliver(url, d);
-    if (r.status >= 200 && r.status < 300) return attempt;
-    await new Promise((res) => setTimeout(res, retryAfterSeconds * 1000));
-  }
-  throw new Error(`delivery ${d.dedupKey} never accepted`);
-}
-
 async function dedupKeysOn(topic: string): Promise<string[]> {
   return (await readTopic(brokers, topic)).map((r) => r.headers[RxScaleHeaders.dedupKey] ?? '');
 }
@@ -66,40 +64,67 @@ describe('the gateway while its broker is away', () => {
   let topics: TestTopics;
   let app: NestFastifyApplication;
   let url: string;
+  let peer: SandboxPeer;
 
   beforeAll(async () => {
     await startKafka(quiet);
     topics = await createTestTopics(brokers);
-    ({ app, url } = await startGateway(brokers, topics, { GATEWAY_PRODUCE_BUDGET_MS: String(BUDGET_MS), GATEWAY_RETRY_AFTER_SECONDS: '1' }));
+    peer = await startSandboxPeer();
+    // The gateway holds both the sandbox subscription's secret and the fixtures' secrets.
+    const secretsEnv = JSON.parse(webhookSecretsEnv) as { default: Record<string, string[]> };
+    secretsEnv.default.pharmacy_order_created!.push(peer.secret);
+    ({ app, url } = await startGateway(brokers, topics, {
+      GATEWAY_PORT: String(peer.gatewayPort),
+      GATEWAY_WEBHOOK_SECRETS: JSON.stringify(secretsEnv),
+      GATEWAY_PRODUCE_BUDGET_MS: String(BUDGET_MS),
+      GATEWAY_RETRY_AFTER_SECONDS: '1',
+    }));
   });
   afterAll(async () => {
+    await peer?.close();
     await app?.close();
     await stopKafka(quiet);
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('answers 503 with Retry-After within the budget while stopped, and redelivery lands exactly the refused events', async () => {
-    const before = Array.from({ length: 5 }, delivery);
-    for (const d of before) expect((await deliver(url, d)).status).toBe(200);
+  const deliveriesOf = async (uids: string[]) => (await peer.deliveries()).deliveries.filter((d) => uids.includes(d.dataUid));
+
+  it('answers 503 with Retry-After within the budget while stopped, and the sandbox redelivery lands exactly the refused events', async () => {
+    const before = [await peer.createOrder(), await peer.createOrder(), await peer.createOrder()];
+    await waitFor('the first orders delivered', async () => {
+      const ds = await deliveriesOf(before);
+      return ds.length === before.length && ds.every((d) => d.state === 'delivered') ? ds : undefined;
+    });
 
     await stopKafka(quiet);
-    const refused = Array.from({ length: 5 }, delivery);
-    const answers = await Promise.all(refused.map((d) => deliver(url, d)));
-    for (const a of answers) {
+    const refused = [await peer.createOrder(), await peer.createOrder(), await peer.createOrder(), await peer.createOrder()];
+    const refusedAttempts = await waitFor('each refused order answered at least once', async () => {
+      const ds = await deliveriesOf(refused);
+      return ds.length === refused.length && ds.every((d) => d.attempts.length > 0) ? ds.map((d) => d.attempts[0]!) : undefined;
+    });
+    for (const a of refusedAttempts) {
       expect(a.status).toBe(503);
-      expect(a.retryAfter).toBe('1');
-      expect(a.ms).toBeLessThan(RXSCALE_TIMEOUT_MS);
+      expect(a.durationMs).toBeLessThan(RXSCALE_TIMEOUT_MS);
     }
+    const direct = await deliver(url, delivery());
+    expect(direct.status).toBe(503);
+    expect(direct.retryAfter).toBe('1');
     expect((await fetch(`${url}/health/ready`)).status).toBe(503);
 
     await startKafka(quiet);
-    for (const d of refused) await redeliverUntilAccepted(url, d, 1);
+    const settled = await waitFor('the sandbox to redeliver every refused order', async () => {
+      const ds = await deliveriesOf(refused);
+      return ds.every((d) => d.state === 'delivered') ? ds : undefined;
+    });
+    expect(settled.every((d) => d.attempts.length > 1)).toBe(true);
     expect((await fetch(`${url}/health/ready`)).status).toBe(200);
 
+    const all = await deliveriesOf([...before, ...refused]);
+    const expected = all.map((d) => `${d.eventType}:${d.timestamp}:${d.dataUid}`).sort();
     const onTopic = await dedupKeysOn(topics.pharmacyOrders);
-    const expected = [...before, ...refused].map((d) => d.dedupKey).sort();
-    // Exactly the events sent, each at least once (a refused record already handed to Kafka may land twice).
-    expect([...new Set(onTopic)].sort()).toEqual(expected);
+    // Every order the sandbox raised is on the topic, the refused ones included; nothing else from it
+    // (a refused record already handed to Kafka may land twice: consumers dedup on the key).
+    expect([...new Set(onTopic.filter((k) => k.includes(':po-gw-')))].sort()).toEqual(expected);
   });
 
   it('keeps every request it answered 200 while the broker restarts under concurrent load', async () => {

@@ -146,7 +146,7 @@ export async function startGateway(
     topics,
   };
   const app = await createGatewayApp(config, pino({ level: 'silent' }));
-  await app.listen(0, '127.0.0.1');
+  await app.listen(config.http.port, '127.0.0.1');
   const url = await app.getUrl();
   return { app, url: url.replace('[::1]', '127.0.0.1'), config };
 }
