@@ -261,6 +261,23 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
     });
   });
 
+  describe('a large event among concurrent ones', () => {
+    it('is stored without making its batch neighbours exceed the broker record-batch limit', async () => {
+      const big = await startGateway(sharedBrokers, topics);
+      try {
+        // A ~780 KB body: its CloudEvent (base64) is just under the broker's 1 MiB batch limit on its own.
+        const large = orderEnvelope().replace('"data":{}', `"data":{"note":"${'x'.repeat(779_000)}"}`);
+        const small = Array.from({ length: 30 }, () => orderEnvelope().replace('"data":{}', `"data":{"note":"${'y'.repeat(6000)}"}`));
+        const statuses = await Promise.all(
+          [large, ...small].map(async (b) => (await post(big.url, b, signedHeaders(b, 'pharmacy_order_created', secrets.ordersNew))).status),
+        );
+        expect(statuses).toEqual(Array.from({ length: 31 }, () => 200));
+      } finally {
+        await big.app.close();
+      }
+    });
+  });
+
   describe('operations endpoints', () => {
     it('is live, ready with a connected producer, and exposes outcomes, latencies and batch sizes', async () => {
       expect((await fetch(`${url}/health/live`)).status).toBe(200);

@@ -38,6 +38,7 @@ const GatewayEnvSchema = z.object({
   GATEWAY_PRODUCE_BUDGET_MS: integer(1).default(3000),
   GATEWAY_PRODUCE_LINGER_MS: integer(0).max(1000).default(2),
   GATEWAY_PRODUCE_MAX_BATCH: integer(1).default(500),
+  GATEWAY_PRODUCE_MAX_BATCH_BYTES: integer(1024).default(512 * 1024),
   GATEWAY_RETRY_AFTER_SECONDS: integer(0).default(5),
   /** Unset: no age check. RxScale's signature covers no timestamp, so this is the only replay guard. */
   GATEWAY_MAX_EVENT_AGE_SECONDS: integer(1).optional(),
@@ -59,7 +60,7 @@ const GatewayEnvSchema = z.object({
 export interface GatewayConfig {
   http: { port: number; host: string; bodyLimitBytes: number };
   kafka: { brokers: string[]; clientId: string };
-  produce: { budgetMs: number; lingerMs: number; maxBatch: number; retryAfterSeconds: number };
+  produce: { budgetMs: number; lingerMs: number; maxBatch: number; maxBatchBytes: number; retryAfterSeconds: number };
   webhooks: { secrets: WebhookSecrets; maxEventAgeSeconds: number | undefined };
   topics: { pharmacyOrders: string; pharmacySkus: string; unrecognized: string };
   logLevel: z.infer<typeof GatewayEnvSchema>['GATEWAY_LOG_LEVEL'];
@@ -92,6 +93,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
       budgetMs: e.GATEWAY_PRODUCE_BUDGET_MS,
       lingerMs: e.GATEWAY_PRODUCE_LINGER_MS,
       maxBatch: e.GATEWAY_PRODUCE_MAX_BATCH,
+      maxBatchBytes: e.GATEWAY_PRODUCE_MAX_BATCH_BYTES,
       retryAfterSeconds: e.GATEWAY_RETRY_AFTER_SECONDS,
     },
     webhooks: { secrets: e.GATEWAY_WEBHOOK_SECRETS, maxEventAgeSeconds: e.GATEWAY_MAX_EVENT_AGE_SECONDS },

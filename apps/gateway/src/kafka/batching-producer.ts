@@ -17,6 +17,7 @@ export interface BatchObserver {
 interface Pending {
   topic: string;
   message: Message;
+  bytes: number;
   resolve: () => void;
   reject: (e: unknown) => void;
   settled: boolean;
@@ -41,6 +42,12 @@ export class ProducerClosedError extends Error {
 export interface BatchingProducerOptions {
   lingerMs: number;
   maxBatch: number;
+  /**
+   * Value bytes per produce call at most. The broker limits a partition's record batch (max.message.bytes,
+   * 1 MiB by default) and refuses the whole call beyond it: co-batched requests must not fail for one
+   * large neighbour. A record larger than this goes alone.
+   */
+  maxBatchBytes: number;
 }
 
 export class BatchingProducer {
@@ -70,6 +77,7 @@ export class BatchingProducer {
       const entry: Pending = {
         topic,
         message,
+        bytes: sizeOf(message.value),
         settled: false,
         resolve: () => {
           clearTimeout(timeout);
@@ -116,7 +124,14 @@ export class BatchingProducer {
   }
 
   private flush(): void {
-    const batch = this.queue.splice(0, this.options.maxBatch);
+    let count = 0;
+    let bytes = 0;
+    for (const p of this.queue) {
+      if (count >= this.options.maxBatch || (count > 0 && bytes + p.bytes > this.options.maxBatchBytes)) break;
+      count++;
+      bytes += p.bytes;
+    }
+    const batch = this.queue.splice(0, count);
     if (batch.length === 0) return;
     const byTopic = new Map<string, Message[]>();
     for (const p of batch) {
@@ -146,6 +161,11 @@ export class BatchingProducer {
         if (this.queue.length > 0) this.flush();
       });
   }
+}
+
+function sizeOf(value: Message['value']): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
 }
 
 function settle(p: Pending, error: unknown): void {

@@ -44,7 +44,7 @@ export class KafkaIngestProducer implements OnApplicationBootstrap, OnApplicatio
     });
     this.batcher = new BatchingProducer(
       this.producer,
-      { lingerMs: config.produce.lingerMs, maxBatch: config.produce.maxBatch },
+      { lingerMs: config.produce.lingerMs, maxBatch: config.produce.maxBatch, maxBatchBytes: config.produce.maxBatchBytes },
       metrics,
     );
   }
