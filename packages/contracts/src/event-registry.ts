@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CloudEventSchema, createCloudEvent } from './cloud-event.js';
-import { Uid } from './events/event-parts.js';
+import { skuKey, Uid } from './events/event-parts.js';
 import {
   StockDeducted,
   StockLevelChanged,
@@ -17,6 +17,7 @@ import {
   OrderTransitionRefused,
 } from './events/order-events.js';
 import {
+  decodeRxScaleEvent,
   parseRxScaleWebhookBody,
   rxscaleCloudEventType,
   rxscaleDeliveryKey,
@@ -33,7 +34,6 @@ import {
   ShipmentRecorded,
   ShipmentStopped,
 } from './events/shipment-events.js';
-import { skuKey } from './events/event-parts.js';
 import { Topics, type TopicName } from './topic-catalog.js';
 
 /** The `dataschema` attribute of an event type: names the JSON Schema generated into docs/events/schemas/. */
@@ -244,6 +244,14 @@ export function isPharmacyEventType(type: string): type is PharmacyEventType {
   return Object.hasOwn(PharmacyEvents, type);
 }
 
+/** Narrows a parsed event to one type, with its `data` typed. */
+export function isEventOfType<T extends PharmacyEventType>(
+  event: AnyEvent,
+  type: T,
+): event is PharmacyEvent<T> {
+  return event.type === type;
+}
+
 export function isRxScaleEventType(type: string): type is RxScaleEventType {
   return Object.hasOwn(RxScaleEvents, type);
 }
@@ -267,7 +275,14 @@ export class EventContractError extends Error {
   }
 }
 
-export type ParseEventResult = { ok: true; event: AnyEvent } | { ok: false; error: EventContractError };
+export type ParseEventResult =
+  | {
+      ok: true;
+      event: AnyEvent;
+      /** For `rxscale.*` events: the decoded body, checked against the event's attributes. */
+      webhook?: { envelope: RxScaleWebhookEnvelope; rawBody: Buffer };
+    }
+  | { ok: false; error: EventContractError };
 
 function readJson(value: unknown): { ok: true; json: unknown } | { ok: false } {
   if (typeof value === 'string' || value instanceof Uint8Array) {
@@ -327,7 +342,16 @@ export function parseEvent(value: unknown, options: { topic?: string } = {}): Pa
   const parsed = contract.event.safeParse(read.json);
   if (!parsed.success)
     return { ok: false, error: invalid('invalid_event', `invalid ${type} event`, parsed.error, type) };
-  return { ok: true, event: parsed.data as AnyEvent };
+  const event = parsed.data as AnyEvent;
+  if (!isPharmacyEventType(type)) {
+    // A stored webhook is only usable if its body decodes and agrees with its attributes: find out here, where
+    // a failure is a permanent, dead-letterable contract error, rather than in the handler.
+    const decoded = decodeRxScaleEvent(event as RxScaleCloudEvent);
+    if (!decoded.ok)
+      return { ok: false, error: new EventContractError('invalid_event', decoded.error, type) };
+    return { ok: true, event, webhook: { envelope: decoded.envelope, rawBody: decoded.rawBody } };
+  }
+  return { ok: true, event };
 }
 
 export interface BuildEventOptions {

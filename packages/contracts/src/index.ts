@@ -7,3 +7,4 @@ export * from './events/shipment-events.js';
 export * from './events/rxscale-events.js';
 export * from './event-registry.js';
 export * from './privacy.js';
+export * from './event-examples.js';

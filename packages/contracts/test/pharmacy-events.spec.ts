@@ -3,6 +3,7 @@ import {
   EventContractError,
   eventRoute,
   EventSources,
+  isEventOfType,
   parseEvent,
   PharmacyEvents,
   Topics,
@@ -209,15 +210,26 @@ describe('pharmacy.* event schemas', () => {
       expect(parsed.ok || parsed.error.message).toContain('pharmacyuid must equal data.pharmacy_uid');
     });
 
+    it('gives a consumer typed data once it narrowed the type', () => {
+      const parsed = parseEvent(
+        JSON.stringify(buildEvent('pharmacy.order.received', example('pharmacy.order.received'), { source })),
+      );
+      if (!parsed.ok) throw parsed.error;
+      const event = parsed.event;
+      if (!isEventOfType(event, 'pharmacy.order.received')) throw new Error('type lost');
+      // Compiles only because data is typed as OrderReceived.
+      const quantities: number[] = event.data.lines.map((l) => l.quantity);
+      expect(quantities).toEqual([2]);
+    });
+
     it('keeps unknown CloudEvent attributes and ignores unknown data fields (v1 only gains optional fields)', () => {
       const event = valid();
       const parsed = parseEvent({ ...event, newextension: 'x', data: { ...event.data, added_later: 1 } });
       expect(parsed.ok).toBe(true);
       if (parsed.ok) {
         expect((parsed.event as Record<string, unknown>).newextension).toBe('x');
-        expect(parsed.event.type === 'pharmacy.order.completed' && 'added_later' in parsed.event.data).toBe(
-          false,
-        );
+        const narrowed = isEventOfType(parsed.event, 'pharmacy.order.completed') ? parsed.event : undefined;
+        expect(narrowed && 'added_later' in narrowed.data).toBe(false);
       }
     });
   });

@@ -51,7 +51,11 @@ describe('rxscale.* events', () => {
       });
       expect(eventRoute(result.event)).toEqual({ topic, key: uid });
       const parsed = parseEvent(JSON.stringify(result.event), { topic });
-      expect(parsed).toEqual({ ok: true, event: result.event });
+      expect(parsed).toEqual({
+        ok: true,
+        event: result.event,
+        webhook: { envelope: result.envelope, rawBody: Buffer.from(ExampleWebhookBodies[eventType]) },
+      });
     },
   );
 
@@ -94,6 +98,11 @@ describe('rxscale.* events', () => {
       ],
       ['a fractional timestamp', '{"event_type":"x","timestamp":1.5,"data":{"uid":"po-1"}}', 'timestamp'],
       ['an array', '[]', 'envelope is invalid'],
+      [
+        'a timestamp beyond any date',
+        '{"event_type":"x","timestamp":99999999999999,"data":{"uid":"po-1"}}',
+        'timestamp',
+      ],
     ])('%s', (_name, body, expected) => {
       const result = buildRxScaleEvent(webhook(body));
       expect(result.ok).toBe(false);
@@ -135,6 +144,16 @@ describe('rxscale.* events', () => {
       });
       expect(decoded.ok || decoded.error).toBe('the webhook body is not valid JSON');
     });
+  });
+
+  it('parseEvent refuses a stored webhook whose body disagrees with its attributes', () => {
+    const { event } = built(ExampleWebhookBodies.pharmacy_order_updated);
+    const other = Buffer.from(ExampleWebhookBodies.pharmacy_order_created).toString('base64');
+    const parsed = parseEvent({ ...event, data_base64: other }, { topic: Topics.rxscalePharmacyOrders.name });
+    expect(parsed.ok || [parsed.error.code, parsed.error.message]).toEqual([
+      'invalid_event',
+      'the body does not match the event attributes: rxscaleeventtype, type, rxscaledeliverykey',
+    ]);
   });
 
   it('parseEvent refuses a stored webhook without its body', () => {

@@ -25,7 +25,8 @@ export type RxScaleWebhookEventType = z.infer<typeof RxScaleWebhookEventType>;
  */
 export const RxScaleWebhookEnvelope = z.looseObject({
   event_type: z.string().min(1).max(200),
-  timestamp: z.number().int().nonnegative().describe('Unix seconds'),
+  // Bounded by the largest date JavaScript can represent, so converting it to `time` cannot throw.
+  timestamp: z.number().int().nonnegative().max(8_640_000_000_000).describe('Unix seconds'),
   payload_version: z.union([z.string(), z.number()]).optional(),
   data: z.looseObject({ uid: Uid }),
 });

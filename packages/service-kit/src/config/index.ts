@@ -1,0 +1,3 @@
+export * from './load-config.js';
+export * from './env-values.js';
+export * from './config-sections.js';

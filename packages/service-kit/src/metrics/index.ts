@@ -1,0 +1,2 @@
+export * from './service-metrics.js';
+export * from './metrics.module.js';
