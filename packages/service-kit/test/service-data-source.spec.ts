@@ -48,7 +48,9 @@ describe('service database', () => {
         [schema],
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual(['migrations', 'widget']);
-      const publicWidget = await admin.query("SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'widget'");
+      const publicWidget = await admin.query(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'widget'",
+      );
       expect(publicWidget.rowCount).toBe(0);
       // A second run (a restart, another replica) applies nothing.
       expect(await migrateServiceSchema(ds)).toEqual([]);
@@ -58,7 +60,11 @@ describe('service database', () => {
   });
 
   it('rolls back a failing migration whole and reports it', async () => {
-    const ds = createServiceDataSource({ url, schema, migrations: [CreateWidgets1700000000000, BrokenMigration1700000000001] });
+    const ds = createServiceDataSource({
+      url,
+      schema,
+      migrations: [CreateWidgets1700000000000, BrokenMigration1700000000001],
+    });
     await ds.initialize();
     try {
       await expect(migrateServiceSchema(ds)).rejects.toThrow(/no_such_table/);
@@ -67,7 +73,9 @@ describe('service database', () => {
         [schema],
       );
       expect(cols.rowCount).toBe(0);
-      const applied = await admin.query<{ name: string }>(`SELECT name FROM "${schema}".migrations ORDER BY id`);
+      const applied = await admin.query<{ name: string }>(
+        `SELECT name FROM "${schema}".migrations ORDER BY id`,
+      );
       expect(applied.rows.map((r) => r.name)).toEqual(['CreateWidgets1700000000000']);
     } finally {
       await ds.destroy();
@@ -75,6 +83,8 @@ describe('service database', () => {
   });
 
   it('refuses a schema name that is not a plain identifier', () => {
-    expect(() => createServiceDataSource({ url, schema: 'orders"; DROP SCHEMA public; --', migrations: [] })).toThrow(/invalid schema name/);
+    expect(() =>
+      createServiceDataSource({ url, schema: 'orders"; DROP SCHEMA public; --', migrations: [] }),
+    ).toThrow(/invalid schema name/);
   });
 });

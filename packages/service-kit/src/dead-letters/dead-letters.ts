@@ -34,13 +34,21 @@ export interface DeadLetterAddress {
 }
 
 /** Every dead letter of a group, oldest first (up to `limit`). Reads the DLQ topic without committing. */
-export async function listDeadLetters(kafka: Kafka, group: string, options: { limit?: number } = {}): Promise<DeadLetterSummary[]> {
+export async function listDeadLetters(
+  kafka: Kafka,
+  group: string,
+  options: { limit?: number } = {},
+): Promise<DeadLetterSummary[]> {
   const letters = await readDeadLetters(kafka, group, options.limit ?? 1_000);
   return letters.map(({ value: _value, originalHeaders: _headers, ...summary }) => summary);
 }
 
 /** One dead letter with its original value and headers; undefined when there is none at that address. */
-export async function inspectDeadLetter(kafka: Kafka, group: string, address: DeadLetterAddress): Promise<DeadLetter | undefined> {
+export async function inspectDeadLetter(
+  kafka: Kafka,
+  group: string,
+  address: DeadLetterAddress,
+): Promise<DeadLetter | undefined> {
   const letters = await readDeadLetters(kafka, group, Number.MAX_SAFE_INTEGER, address);
   return letters.find((l) => l.partition === address.partition && l.offset === address.offset);
 }
@@ -49,9 +57,15 @@ export async function inspectDeadLetter(kafka: Kafka, group: string, address: De
  * Republishes a dead letter to its source topic with its original key, value and headers plus
  * `rxbridge-replayed-from`. The consumer's inbox keeps a replay of something already handled a no-op.
  */
-export async function replayDeadLetter(kafka: Kafka, producer: Producer, group: string, address: DeadLetterAddress): Promise<DeadLetter> {
+export async function replayDeadLetter(
+  kafka: Kafka,
+  producer: Producer,
+  group: string,
+  address: DeadLetterAddress,
+): Promise<DeadLetter> {
   const letter = await inspectDeadLetter(kafka, group, address);
-  if (!letter) throw new Error(`no dead letter at ${group}.dlq partition ${address.partition} offset ${address.offset}`);
+  if (!letter)
+    throw new Error(`no dead letter at ${group}.dlq partition ${address.partition} offset ${address.offset}`);
   await producer.send({
     topic: letter.sourceTopic,
     acks: -1,
@@ -59,20 +73,30 @@ export async function replayDeadLetter(kafka: Kafka, producer: Producer, group: 
       {
         key: letter.key,
         value: letter.value,
-        headers: { ...letter.originalHeaders, [REPLAYED_FROM_HEADER]: `${group}.dlq/${letter.partition}/${letter.offset}` },
+        headers: {
+          ...letter.originalHeaders,
+          [REPLAYED_FROM_HEADER]: `${group}.dlq/${letter.partition}/${letter.offset}`,
+        },
       },
     ],
   });
   return letter;
 }
 
-async function readDeadLetters(kafka: Kafka, group: string, limit: number, only?: DeadLetterAddress): Promise<DeadLetter[]> {
+async function readDeadLetters(
+  kafka: Kafka,
+  group: string,
+  limit: number,
+  only?: DeadLetterAddress,
+): Promise<DeadLetter[]> {
   const topic = `${group}.dlq`;
   const admin = kafka.admin();
   await admin.connect();
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
-    const ends = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
+    const ends = new Map(
+      offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]),
+    );
     if (only) {
       const end = ends.get(only.partition);
       if (end === undefined || BigInt(only.offset) >= end) return [];
@@ -81,7 +105,8 @@ async function readDeadLetters(kafka: Kafka, group: string, limit: number, only?
     }
     if (ends.size === 0) return [];
     const readerGroup = `rxbridge-dlq-reader-${randomUUID()}`;
-    const consumer = kafka.consumer({ groupId: readerGroup });
+    // a short long-poll: the reader disconnects as soon as it reached the end
+    const consumer = kafka.consumer({ groupId: readerGroup, maxWaitTimeInMs: 200 });
     const letters: DeadLetter[] = [];
     await consumer.connect();
     try {
@@ -99,7 +124,10 @@ async function readDeadLetters(kafka: Kafka, group: string, limit: number, only?
             eachMessage: async ({ partition, message }) => {
               const end = remaining.get(partition);
               if (end === undefined) return;
-              if (!only || message.offset === only.offset) letters.push(toDeadLetter(partition, message.offset, message.key, message.value, message.headers));
+              if (!only || message.offset === only.offset)
+                letters.push(
+                  toDeadLetter(partition, message.offset, message.key, message.value, message.headers),
+                );
               if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
               if (remaining.size === 0 || letters.length >= limit) finish();
               return Promise.resolve();
@@ -127,7 +155,9 @@ function toDeadLetter(
   rawHeaders: Parameters<typeof headersToStrings>[0],
 ): DeadLetter {
   const headers = headersToStrings(rawHeaders);
-  const originalHeaders = Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith(DLQ_HEADER_PREFIX)));
+  const originalHeaders = Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !name.startsWith(DLQ_HEADER_PREFIX)),
+  );
   let eventId: string | undefined;
   let eventType: string | undefined;
   try {

@@ -2,4 +2,7 @@ import { CreateOutboxAndRxscaleCommand1790000000001 } from '../outbox/outbox.mig
 import { CreateInboxAndParked1790000000000 } from './inbox.migration.js';
 
 /** Add these to a service's migration list (before its own) to get inbox, parked, outbox and rxscale_command. */
-export const plumbingMigrations = [CreateInboxAndParked1790000000000, CreateOutboxAndRxscaleCommand1790000000001];
+export const plumbingMigrations = [
+  CreateInboxAndParked1790000000000,
+  CreateOutboxAndRxscaleCommand1790000000001,
+];

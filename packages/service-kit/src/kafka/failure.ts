@@ -62,7 +62,8 @@ export function classifyFailure(error: unknown): FailureKind {
   if (e.retryable === true || e.retriable === true) return 'transient';
   if (e.name === 'ZodError') return 'permanent';
   const code = typeof e.code === 'string' ? e.code : undefined;
-  if (code && (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code))) return 'transient';
+  if (code && (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code)))
+    return 'transient';
   if (e.driverError) return classifyFailure(e.driverError);
   if (e.cause) return classifyFailure(e.cause);
   // Unknown failures are retried, then parked, then dead-lettered after the parked attempts: a bug costs

@@ -5,11 +5,21 @@
 export type RecordOutcome = 'handled' | 'duplicate' | 'parked' | 'dead-lettered';
 
 export interface PlumbingObserver {
-  recordProcessed?(info: { group: string; topic: string; type?: string; outcome: RecordOutcome; durationMs: number }): void;
+  recordProcessed?(info: {
+    group: string;
+    topic: string;
+    type?: string;
+    outcome: RecordOutcome;
+    durationMs: number;
+  }): void;
   recordRetried?(info: { group: string; topic: string; attempt: number; error: string }): void;
   outboxPublished?(info: { topic: string; count: number; delaysMs: number[] }): void;
   outboxFailed?(info: { count: number; error: string }): void;
-  commandExecuted?(info: { kind: string; outcome: 'done' | 'refused' | 'failed' | 'retry'; durationMs: number }): void;
+  commandExecuted?(info: {
+    kind: string;
+    outcome: 'done' | 'refused' | 'failed' | 'retry';
+    durationMs: number;
+  }): void;
 }
 
 /** The subset of a pino logger the plumbing uses. Messages never carry payloads. */

@@ -1,14 +1,36 @@
 import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/microservices';
 import { CloudEventSchema, type CloudEvent } from '@rxbridge/contracts';
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaConfig, type KafkaMessage, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type Consumer,
+  type EachBatchPayload,
+  type KafkaConfig,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { type DataSource, type EntityManager } from 'typeorm';
-import { backoffDelay, classifyFailure, describeFailure, PermanentError, sleep, type BackoffPolicy } from './failure.js';
+import {
+  backoffDelay,
+  classifyFailure,
+  describeFailure,
+  PermanentError,
+  sleep,
+  type BackoffPolicy,
+} from './failure.js';
 import { PlumbingContext, type RecordInfo } from './plumbing-context.js';
-import { safely, silentLogger, type PlumbingLogger, type PlumbingObserver, type RecordOutcome } from './plumbing-observer.js';
+import {
+  safely,
+  silentLogger,
+  type PlumbingLogger,
+  type PlumbingObserver,
+  type RecordOutcome,
+} from './plumbing-observer.js';
+import { PLUMBING_TRANSPORT } from './plumbing-transport.js';
 import { headersToStrings } from './record-headers.js';
 
-export const PLUMBING_TRANSPORT = Symbol('rxbridge-plumbing');
+export { PLUMBING_TRANSPORT };
 
 /** Header (or CloudEvent extension) carrying RxScale's delivery identity, used as the inbox's second key. */
 export const DEDUP_KEY_HEADER = 'rxscaledeliverykey';
@@ -38,6 +60,8 @@ export interface PlumbingServerOptions {
   /** Override how the dedup key is read; default: header or CloudEvent extension `rxscaledeliverykey`. */
   dedupKey?: (event: CloudEvent, headers: Record<string, string>) => string | undefined;
   sessionTimeoutMs?: number;
+  /** Longest fetch long-poll; a shutdown waits for the fetch in flight. Default 1000 ms. */
+  maxWaitTimeMs?: number;
   observer?: PlumbingObserver;
   logger?: PlumbingLogger;
   /** Test seam: runs after a record's transaction committed and before its offset is committed. */
@@ -84,8 +108,8 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
     this.consumer = this.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      // never let kafkajs retry a failed batch by itself: failures are classified here
-      retry: { retries: 5 },
+      heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
     });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.log = options.logger ?? silentLogger;
@@ -113,7 +137,10 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
   async start(): Promise<void> {
     await this.producer.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.subscribe({
+      topics: this.options.topics,
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -180,7 +207,8 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
   }
 
   private parse(record: Received): Parsed {
-    if (record.value === null) return { ok: false, error: new PermanentError('record has no value', 'EMPTY_RECORD') };
+    if (record.value === null)
+      return { ok: false, error: new PermanentError('record has no value', 'EMPTY_RECORD') };
     let json: unknown;
     try {
       json = JSON.parse(record.value.toString('utf8'));
@@ -189,12 +217,20 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
     }
     const parsed = CloudEventSchema.safeParse(json);
     if (!parsed.success) {
-      const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      return { ok: false, error: new PermanentError(`record is not a valid CloudEvent (${fields})`, 'INVALID_CLOUD_EVENT') };
+      const fields = parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ');
+      return {
+        ok: false,
+        error: new PermanentError(`record is not a valid CloudEvent (${fields})`, 'INVALID_CLOUD_EVENT'),
+      };
     }
     const handler = this.getHandlerByPattern(parsed.data.type) ?? this.getHandlerByPattern(record.topic);
     if (!handler) {
-      return { ok: false, error: new PermanentError(`no handler for event type "${parsed.data.type}"`, 'UNKNOWN_EVENT_TYPE') };
+      return {
+        ok: false,
+        error: new PermanentError(`no handler for event type "${parsed.data.type}"`, 'UNKNOWN_EVENT_TYPE'),
+      };
     }
     return { ok: true, event: parsed.data, handler };
   }
@@ -211,11 +247,21 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
     }
     const type = parsed.ok ? parsed.event.type : undefined;
     safely(() =>
-      this.options.observer?.recordProcessed?.({ group: this.options.groupId, topic: record.topic, type, outcome, durationMs: performance.now() - started }),
+      this.options.observer?.recordProcessed?.({
+        group: this.options.groupId,
+        topic: record.topic,
+        type,
+        outcome,
+        durationMs: performance.now() - started,
+      }),
     );
   }
 
-  private async handleWithRetries(record: Received, event: CloudEvent, handler: MessageHandler): Promise<RecordOutcome> {
+  private async handleWithRetries(
+    record: Received,
+    event: CloudEvent,
+    handler: MessageHandler,
+  ): Promise<RecordOutcome> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.handleInTransaction(record, event, handler, attempt, { checkParked: true });
@@ -227,10 +273,20 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
         const description = describeFailure(error);
         if (attempt >= this.maxAttempts) {
           await this.untilDone(() => this.park(record, event, attempt, description, false));
-          this.log.warn({ ...origin(record), attempts: attempt, error: description }, 'record parked after transient failures');
+          this.log.warn(
+            { ...origin(record), attempts: attempt, error: description },
+            'record parked after transient failures',
+          );
           return 'parked';
         }
-        safely(() => this.options.observer?.recordRetried?.({ group: this.options.groupId, topic: record.topic, attempt, error: description }));
+        safely(() =>
+          this.options.observer?.recordRetried?.({
+            group: this.options.groupId,
+            topic: record.topic,
+            attempt,
+            error: description,
+          }),
+        );
         this.log.warn({ ...origin(record), attempt, error: description }, 'transient failure, retrying');
         await sleep(backoffDelay(attempt, this.backoff), this.stopping.signal);
         if (this.stopping.signal.aborted) throw new ShutdownInterrupt();
@@ -251,23 +307,34 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
   ): Promise<RecordOutcome> {
     const info: RecordInfo = { group: this.options.groupId, ...record, attempt };
     const outcome = await this.options.dataSource.transaction(async (manager): Promise<RecordOutcome> => {
-      if (mode.checkParked && record.key !== null) {
-        const waiting = await manager.query<unknown[]>(
-          'SELECT 1 FROM parked WHERE consumer_group = $1 AND topic = $2 AND record_key = $3 LIMIT 1',
-          [this.options.groupId, record.topic, record.key],
-        );
-        if (waiting.length > 0) {
-          await insertParked(manager, this.options.groupId, record, event, 0, null, true, 0);
-          return 'parked';
-        }
-      }
       const dedupKey = (this.options.dedupKey ?? defaultDedupKey)(event, record.headers) ?? null;
-      const inserted = await manager.query<unknown[]>(
-        `INSERT INTO inbox (event_id, dedup_key, event_type, consumer_group, topic, partition, "offset")
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING event_id`,
-        [event.id, dedupKey, event.type, this.options.groupId, record.topic, record.partition, record.offset],
+      // One round trip: does the key wait behind a parked record, and if not, claim the event in the inbox.
+      const [claim] = await manager.query<{ waiting: boolean; inserted: number }[]>(
+        `WITH waiting AS (
+           SELECT $9::boolean AND EXISTS (
+             SELECT 1 FROM parked WHERE consumer_group = $4 AND topic = $5 AND record_key = $8) AS w),
+         claimed AS (
+           INSERT INTO inbox (event_id, dedup_key, event_type, consumer_group, topic, partition, "offset")
+           SELECT $1, $2, $3, $4, $5, $6::integer, $7::bigint WHERE NOT (SELECT w FROM waiting)
+           ON CONFLICT DO NOTHING RETURNING 1)
+         SELECT (SELECT w FROM waiting) AS waiting, (SELECT count(*) FROM claimed)::int AS inserted`,
+        [
+          event.id,
+          dedupKey,
+          event.type,
+          this.options.groupId,
+          record.topic,
+          record.partition,
+          record.offset,
+          record.key,
+          mode.checkParked,
+        ],
       );
-      if (inserted.length === 0) return 'duplicate';
+      if (claim!.waiting) {
+        await insertParked(manager, this.options.groupId, record, event, 0, null, true, 0);
+        return 'parked';
+      }
+      if (claim!.inserted === 0) return 'duplicate';
       const result: unknown = await handler(event, new PlumbingContext([info, manager]));
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
       return 'handled';
@@ -276,7 +343,13 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
     return outcome;
   }
 
-  private async park(record: Received, event: CloudEvent, attempts: number, error: string, behindKey: boolean): Promise<void> {
+  private async park(
+    record: Received,
+    event: CloudEvent,
+    attempts: number,
+    error: string,
+    behindKey: boolean,
+  ): Promise<void> {
     const delay = backoffDelay(1, this.parkedBackoff);
     await this.options.dataSource.transaction((manager) =>
       insertParked(manager, this.options.groupId, record, event, attempts, error, behindKey, delay),
@@ -285,7 +358,10 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
 
   private async deadLetter(record: Received, error: unknown, attempts: number): Promise<void> {
     const description = describeFailure(error);
-    const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'UNCLASSIFIED';
+    const code =
+      typeof (error as { code?: unknown }).code === 'string'
+        ? (error as { code: string }).code
+        : 'UNCLASSIFIED';
     await this.producer.send({
       topic: this.deadLetterTopic,
       acks: -1,
@@ -316,7 +392,10 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       try {
         return await step();
       } catch (error) {
-        this.log.error({ attempt, error: describeFailure(error) }, 'could not park or dead-letter a record, retrying');
+        this.log.error(
+          { attempt, error: describeFailure(error) },
+          'could not park or dead-letter a record, retrying',
+        );
         await sleep(backoffDelay(attempt, this.backoff), this.stopping.signal);
         if (this.stopping.signal.aborted) throw new ShutdownInterrupt();
       }
@@ -378,10 +457,21 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
         const inserted = (await runner.query(
           `INSERT INTO inbox (event_id, dedup_key, event_type, consumer_group, topic, partition, "offset")
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING event_id`,
-          [parsed.event.id, dedupKey, parsed.event.type, this.options.groupId, record.topic, record.partition, record.offset],
+          [
+            parsed.event.id,
+            dedupKey,
+            parsed.event.type,
+            this.options.groupId,
+            record.topic,
+            record.partition,
+            record.offset,
+          ],
         )) as unknown[];
         if (inserted.length > 0) {
-          const result: unknown = await parsed.handler(parsed.event, new PlumbingContext([info, runner.manager]));
+          const result: unknown = await parsed.handler(
+            parsed.event,
+            new PlumbingContext([info, runner.manager]),
+          );
           if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
         }
         await runner.commitTransaction();
@@ -415,7 +505,14 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       if (row && error instanceof PermanentError) {
         // an unparseable parked row (a handler removed since): dead-letter it so it stops blocking its key
         await this.deadLetter(
-          { topic: row.topic, partition: row.partition, offset: row.offset, key: row.record_key, value: row.record_value, headers: row.headers },
+          {
+            topic: row.topic,
+            partition: row.partition,
+            offset: row.offset,
+            key: row.record_key,
+            value: row.record_value,
+            headers: row.headers,
+          },
           error,
           row.attempts,
         );
@@ -476,6 +573,19 @@ async function insertParked(
     `INSERT INTO parked (consumer_group, topic, partition, "offset", record_key, record_value, headers, event_id, attempts, last_error,
                          behind_key, next_attempt_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, clock_timestamp() + $12 * interval '1 millisecond')`,
-    [group, record.topic, record.partition, record.offset, record.key, record.value, JSON.stringify(record.headers), event.id, attempts, error, behindKey, delayMs],
+    [
+      group,
+      record.topic,
+      record.partition,
+      record.offset,
+      record.key,
+      record.value,
+      JSON.stringify(record.headers),
+      event.id,
+      attempts,
+      error,
+      behindKey,
+      delayMs,
+    ],
   );
 }

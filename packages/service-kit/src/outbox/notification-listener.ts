@@ -23,7 +23,10 @@ export class NotificationListener {
     const connected = new Promise((resolve) => (firstConnect = resolve));
     this.loop = (async () => {
       for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
-        const client = new pg.Client({ connectionString: this.url, application_name: `rxbridge-${this.schema}-listen` });
+        const client = new pg.Client({
+          connectionString: this.url,
+          application_name: `rxbridge-${this.schema}-listen`,
+        });
         try {
           const lost = new Promise<void>((resolve) => {
             client.on('error', () => resolve());
@@ -38,9 +41,15 @@ export class NotificationListener {
           attempt = 0;
           // a notification may have been missed while (re)connecting
           this.onNotify();
-          await Promise.race([lost, new Promise((r) => this.stopping.signal.addEventListener('abort', r, { once: true }))]);
+          await Promise.race([
+            lost,
+            new Promise((r) => this.stopping.signal.addEventListener('abort', r, { once: true })),
+          ]);
         } catch (error) {
-          this.log.warn({ channel: this.channel, error: describeFailure(error) }, 'LISTEN connection failed; polling meanwhile');
+          this.log.warn(
+            { channel: this.channel, error: describeFailure(error) },
+            'LISTEN connection failed; polling meanwhile',
+          );
           firstConnect();
         } finally {
           await client.end().catch(() => undefined);

@@ -46,14 +46,18 @@ export class CreateOutboxAndRxscaleCommand1790000000001 implements MigrationInte
         created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
         completed_at timestamptz
       )`);
-    await q.query(`CREATE INDEX rxscale_command_pending_idx ON rxscale_command (target_uid, id) WHERE status = 'pending'`);
+    await q.query(
+      `CREATE INDEX rxscale_command_pending_idx ON rxscale_command (target_uid, id) WHERE status = 'pending'`,
+    );
     await q.query(`
       CREATE FUNCTION notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN PERFORM pg_notify('${OUTBOX_CHANNEL}', TG_TABLE_SCHEMA); RETURN NULL; END $$`);
     await q.query(`
       CREATE FUNCTION notify_rxscale_command() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN PERFORM pg_notify('${RXSCALE_COMMAND_CHANNEL}', TG_TABLE_SCHEMA); RETURN NULL; END $$`);
-    await q.query('CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION notify_outbox()');
+    await q.query(
+      'CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION notify_outbox()',
+    );
     await q.query(
       'CREATE TRIGGER rxscale_command_notify AFTER INSERT ON rxscale_command FOR EACH STATEMENT EXECUTE FUNCTION notify_rxscale_command()',
     );

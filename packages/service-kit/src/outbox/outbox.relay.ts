@@ -1,7 +1,12 @@
 import { Kafka, logLevel, type KafkaConfig, type Producer, type TopicMessages } from 'kafkajs';
 import { type DataSource, type QueryRunner } from 'typeorm';
 import { backoffDelay, describeFailure, type BackoffPolicy } from '../kafka/failure.js';
-import { safely, silentLogger, type PlumbingLogger, type PlumbingObserver } from '../kafka/plumbing-observer.js';
+import {
+  safely,
+  silentLogger,
+  type PlumbingLogger,
+  type PlumbingObserver,
+} from '../kafka/plumbing-observer.js';
 import { OUTBOX_CHANNEL } from './outbox.migration.js';
 import { NotificationListener, Wakeup } from './notification-listener.js';
 
@@ -57,7 +62,13 @@ export class OutboxRelay {
     const schema = schemaOf(options.dataSource);
     const url = options.listenUrl ?? (options.dataSource.options as { url?: string }).url;
     if (!url) throw new Error('the outbox relay needs listenUrl or a data source with a url');
-    this.listener = new NotificationListener(url, OUTBOX_CHANNEL, schema, () => this.wakeup.notify(), this.log);
+    this.listener = new NotificationListener(
+      url,
+      OUTBOX_CHANNEL,
+      schema,
+      () => this.wakeup.notify(),
+      this.log,
+    );
   }
 
   async start(): Promise<void> {
@@ -120,16 +131,26 @@ export class OutboxRelay {
         );
         await runner.commitTransaction();
         safely(() => this.options.observer?.outboxFailed?.({ count: rows.length, error: description }));
-        this.log.warn({ count: rows.length, attempt, error: description }, 'outbox publish failed, will retry');
+        this.log.warn(
+          { count: rows.length, attempt, error: description },
+          'outbox publish failed, will retry',
+        );
         return 0;
       }
       const ackedAt = Date.now();
       await this.options.afterPublish?.(ids);
-      await runner.query(`UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])`, [ids]);
+      await runner.query(
+        `UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])`,
+        [ids],
+      );
       await runner.commitTransaction();
       for (const [topic, group] of groupBy(rows, (r) => r.topic)) {
         safely(() =>
-          this.options.observer?.outboxPublished?.({ topic, count: group.length, delaysMs: group.map((r) => ackedAt - r.created_at.getTime()) }),
+          this.options.observer?.outboxPublished?.({
+            topic,
+            count: group.length,
+            delaysMs: group.map((r) => ackedAt - r.created_at.getTime()),
+          }),
         );
       }
       return rows.length;

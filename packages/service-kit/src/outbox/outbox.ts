@@ -1,4 +1,4 @@
-import { CloudEventSchema, type CloudEvent } from '@rxbridge/contracts';
+import { CloudEventSchema, type CloudEvent, type TypedCloudEvent } from '@rxbridge/contracts';
 import { type EntityManager } from 'typeorm';
 import { PermanentError } from '../kafka/failure.js';
 
@@ -6,7 +6,8 @@ export interface OutboxMessage {
   topic: string;
   /** Records of one key reach Kafka in enqueue order. */
   key: string;
-  event: CloudEvent;
+  /** Validated against the CloudEvent envelope at enqueue time. */
+  event: CloudEvent | TypedCloudEvent<unknown>;
   /** correlationid, traceparent, …; string values only. */
   headers?: Record<string, string>;
 }
@@ -16,15 +17,22 @@ export interface OutboxMessage {
  * The event is checked against the CloudEvent envelope here, so a malformed event fails the transaction
  * that made it instead of the relay later.
  */
-export async function enqueueEvents(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<void> {
+export async function enqueueEvents(
+  manager: EntityManager,
+  messages: readonly OutboxMessage[],
+): Promise<void> {
   if (messages.length === 0) return;
   const params: unknown[] = [];
   const rows: string[] = [];
   for (const m of messages) {
-    if (!m.topic || !m.key) throw new PermanentError('outbox message needs a topic and a key', 'OUTBOX_INVALID');
+    if (!m.topic || !m.key)
+      throw new PermanentError('outbox message needs a topic and a key', 'OUTBOX_INVALID');
     const parsed = CloudEventSchema.safeParse(m.event);
     if (!parsed.success) {
-      throw new PermanentError(`outbox event is not a CloudEvent: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`, 'OUTBOX_INVALID');
+      throw new PermanentError(
+        `outbox event is not a CloudEvent: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`,
+        'OUTBOX_INVALID',
+      );
     }
     const n = params.length;
     rows.push(`($${n + 1}, $${n + 2}, $${n + 3}::jsonb, $${n + 4}::jsonb)`);

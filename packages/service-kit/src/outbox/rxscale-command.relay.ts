@@ -1,6 +1,11 @@
 import { type DataSource, type EntityManager } from 'typeorm';
 import { backoffDelay, classifyFailure, describeFailure, type BackoffPolicy } from '../kafka/failure.js';
-import { safely, silentLogger, type PlumbingLogger, type PlumbingObserver } from '../kafka/plumbing-observer.js';
+import {
+  safely,
+  silentLogger,
+  type PlumbingLogger,
+  type PlumbingObserver,
+} from '../kafka/plumbing-observer.js';
 import { NotificationListener, Wakeup } from './notification-listener.js';
 import { RXSCALE_COMMAND_CHANNEL } from './outbox.migration.js';
 import { schemaOf } from './outbox.relay.js';
@@ -66,7 +71,13 @@ export class RxscaleCommandRelay {
     this.backoff = options.backoff ?? { initialMs: 500, maxMs: 60_000 };
     const url = options.listenUrl ?? (options.dataSource.options as { url?: string }).url;
     if (!url) throw new Error('the command relay needs listenUrl or a data source with a url');
-    this.listener = new NotificationListener(url, RXSCALE_COMMAND_CHANNEL, schemaOf(options.dataSource), () => this.wakeup.notify(), this.log);
+    this.listener = new NotificationListener(
+      url,
+      RXSCALE_COMMAND_CHANNEL,
+      schemaOf(options.dataSource),
+      () => this.wakeup.notify(),
+      this.log,
+    );
   }
 
   async start(): Promise<void> {
@@ -134,8 +145,17 @@ export class RxscaleCommandRelay {
             [row.id, attempt, description, backoffDelay(attempt, this.backoff)],
           );
           await runner.commitTransaction();
-          safely(() => this.options.observer?.commandExecuted?.({ kind: row.kind, outcome: 'retry', durationMs: performance.now() - started }));
-          this.log.warn({ commandId: row.id, kind: row.kind, attempt, error: description }, 'RxScale command failed, will retry');
+          safely(() =>
+            this.options.observer?.commandExecuted?.({
+              kind: row.kind,
+              outcome: 'retry',
+              durationMs: performance.now() - started,
+            }),
+          );
+          this.log.warn(
+            { commandId: row.id, kind: row.kind, attempt, error: description },
+            'RxScale command failed, will retry',
+          );
           return true;
         }
         settled = { outcome: 'failed', reason: description };
@@ -146,10 +166,21 @@ export class RxscaleCommandRelay {
         `UPDATE rxscale_command SET status = $2, reason = $3, attempts = attempts + 1, completed_at = clock_timestamp() WHERE id = $1`,
         [row.id, status, reason],
       );
-      await this.options.onOutcome?.(runner.manager, { ...command, status, reason, attempts: command.attempts + 1 }, settled);
+      await this.options.onOutcome?.(
+        runner.manager,
+        { ...command, status, reason, attempts: command.attempts + 1 },
+        settled,
+      );
       await runner.commitTransaction();
-      safely(() => this.options.observer?.commandExecuted?.({ kind: row.kind, outcome: status, durationMs: performance.now() - started }));
-      if (status !== 'done') this.log.warn({ commandId: row.id, kind: row.kind, status, reason }, 'RxScale command not applied');
+      safely(() =>
+        this.options.observer?.commandExecuted?.({
+          kind: row.kind,
+          outcome: status,
+          durationMs: performance.now() - started,
+        }),
+      );
+      if (status !== 'done')
+        this.log.warn({ commandId: row.id, kind: row.kind, status, reason }, 'RxScale command not applied');
       return true;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);

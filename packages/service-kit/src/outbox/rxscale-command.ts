@@ -33,25 +33,41 @@ export interface RxscaleCommand {
 }
 
 /** Queues RxScale commands in the caller's transaction; they run only if it commits. Returns their ids. */
-export async function enqueueRxscaleCommands(manager: EntityManager, commands: readonly NewRxscaleCommand[]): Promise<string[]> {
+export async function enqueueRxscaleCommands(
+  manager: EntityManager,
+  commands: readonly NewRxscaleCommand[],
+): Promise<string[]> {
   const ids: string[] = [];
   for (const input of commands) {
     const parsed = NewRxscaleCommandSchema.safeParse(input);
     if (!parsed.success) {
-      throw new PermanentError(`invalid RxScale command: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`, 'COMMAND_INVALID');
+      throw new PermanentError(
+        `invalid RxScale command: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`,
+        'COMMAND_INVALID',
+      );
     }
     const c = parsed.data;
     const rows = await manager.query<{ id: string }[]>(
       `INSERT INTO rxscale_command (kind, target_uid, payload, priority, pharmacy_uid, headers)
        VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb) RETURNING id`,
-      [c.kind, c.targetUid, JSON.stringify(c.payload ?? null), c.priority, c.pharmacyUid ?? null, JSON.stringify(c.headers ?? {})],
+      [
+        c.kind,
+        c.targetUid,
+        JSON.stringify(c.payload ?? null),
+        c.priority,
+        c.pharmacyUid ?? null,
+        JSON.stringify(c.headers ?? {}),
+      ],
     );
     ids.push(rows[0]!.id);
   }
   return ids;
 }
 
-export async function enqueueRxscaleCommand(manager: EntityManager, command: NewRxscaleCommand): Promise<string> {
+export async function enqueueRxscaleCommand(
+  manager: EntityManager,
+  command: NewRxscaleCommand,
+): Promise<string> {
   const [id] = await enqueueRxscaleCommands(manager, [command]);
   return id!;
 }

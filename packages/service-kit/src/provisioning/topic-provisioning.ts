@@ -23,14 +23,20 @@ export interface ProvisionOptions {
  * existing topics are left as they are (changing partitions would move keys between partitions and break
  * per-key order), and a partition count that differs from the catalog is reported, not fixed.
  */
-export async function provisionTopics(admin: Admin, topics: readonly TopicDefinition[], options: ProvisionOptions = {}): Promise<ProvisioningReport> {
+export async function provisionTopics(
+  admin: Admin,
+  topics: readonly TopicDefinition[],
+  options: ProvisionOptions = {},
+): Promise<ProvisioningReport> {
   const seen = new Set<string>();
   for (const t of topics) {
     if (seen.has(t.name)) throw new Error(`topic "${t.name}" is declared twice`);
     seen.add(t.name);
     if (!/^[a-zA-Z0-9._-]{1,249}$/.test(t.name)) throw new Error(`invalid topic name "${t.name}"`);
-    if (!Number.isInteger(t.partitions) || t.partitions < 1) throw new Error(`topic "${t.name}": partitions must be a positive integer`);
-    if (!Number.isInteger(t.retentionMs) || t.retentionMs < -1) throw new Error(`topic "${t.name}": retentionMs must be an integer >= -1`);
+    if (!Number.isInteger(t.partitions) || t.partitions < 1)
+      throw new Error(`topic "${t.name}": partitions must be a positive integer`);
+    if (!Number.isInteger(t.retentionMs) || t.retentionMs < -1)
+      throw new Error(`topic "${t.name}": retentionMs must be an integer >= -1`);
   }
   const before = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !before.has(t.name));
@@ -56,7 +62,10 @@ export async function provisionTopics(admin: Admin, topics: readonly TopicDefini
     for (const t of existingDefs) {
       const actual = metadata.topics.find((m) => m.name === t.name)?.partitions.length;
       if (actual !== t.partitions) {
-        mismatches.push({ topic: t.name, problem: `has ${actual ?? 'unknown'} partitions, the catalog says ${t.partitions}` });
+        mismatches.push({
+          topic: t.name,
+          problem: `has ${actual ?? 'unknown'} partitions, the catalog says ${t.partitions}`,
+        });
       }
     }
   }

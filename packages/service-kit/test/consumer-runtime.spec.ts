@@ -1,0 +1,299 @@
+import { type INestMicroservice } from '@nestjs/common';
+import { type Admin, type Producer } from 'kafkajs';
+import {
+  createPlumbingMicroservice,
+  inspectDeadLetter,
+  listDeadLetters,
+  PlumbingServer,
+  REPLAYED_FROM_HEADER,
+  replayDeadLetter,
+  type PlumbingServerOptions,
+} from '../src/index.js';
+import { EffectModule } from './support/effect.controller.js';
+import {
+  brokers,
+  count,
+  createTestSchema,
+  createTopics,
+  effectEvent,
+  kafkaClient,
+  offsetsCommittedToEnd,
+  record,
+  suffix,
+  waitFor,
+  type TestSchema,
+} from './support/plumbing-harness.js';
+
+describe(PlumbingServer.name, () => {
+  const kafka = kafkaClient();
+  let admin: Admin;
+  let producer: Producer;
+  let db: TestSchema;
+  let topic: string;
+  let group: string;
+  let app: INestMicroservice | undefined;
+
+  beforeAll(async () => {
+    admin = kafka.admin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin.disconnect();
+  });
+
+  beforeEach(async () => {
+    // a producer per test: kafkajs keeps refreshing metadata of every topic it ever sent to, deleted ones too
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    db = await createTestSchema();
+    const id = suffix();
+    topic = `test.plumbing.${id}`;
+    group = `plumbing-test-${id}`;
+  });
+  afterEach(async () => {
+    await producer.disconnect();
+    await app?.close();
+    app = undefined;
+    await db.drop();
+    await admin.deleteTopics({ topics: [topic, `${group}.dlq`] }).catch(() => undefined);
+    await admin.deleteGroups([group]).catch(() => undefined);
+  });
+
+  async function startConsumer(
+    partitions: number,
+    options: Partial<PlumbingServerOptions> = {},
+  ): Promise<PlumbingServer> {
+    await createTopics(admin, [
+      { name: topic, partitions },
+      { name: `${group}.dlq`, partitions: 1 },
+    ]);
+    const started = await createPlumbingMicroservice(
+      EffectModule,
+      {
+        kafka: { brokers, clientId: group },
+        groupId: group,
+        topics: [topic],
+        dataSource: db.dataSource,
+        backoff: { initialMs: 20, maxMs: 100 },
+        parked: { pollIntervalMs: 100, backoff: { initialMs: 50, maxMs: 200 } },
+        ...options,
+      },
+      { logger: false },
+    );
+    app = started.app;
+    await app.listen();
+    return started.server;
+  }
+
+  describe('duplicates', () => {
+    it('applies a record delivered twice once, and commits past both', async () => {
+      await startConsumer(1);
+      const event = effectEvent({ key: 'order-1', seq: 1 });
+      await producer.send({ topic, messages: [record(event, 'order-1'), record(event, 'order-1')] });
+      await producer.send({ topic, messages: [record(effectEvent({ key: 'order-1', seq: 2 }), 'order-1')] });
+      await waitFor(
+        () => count(db.sql, 'SELECT 1 FROM effect WHERE seq = 2'),
+        'the record after the duplicate',
+      );
+      expect(await count(db.sql, 'SELECT 1 FROM effect WHERE event_id = $1', [event.id])).toBe(1);
+      expect(await count(db.sql, 'SELECT 1 FROM inbox')).toBe(2);
+      await waitFor(() => offsetsCommittedToEnd(admin, group, topic), 'offsets committed');
+    });
+
+    it('treats two RxScale deliveries with one delivery key as one event even under new CloudEvent ids', async () => {
+      await startConsumer(1);
+      const first = effectEvent({ key: 'order-2', seq: 1 });
+      const redelivered = effectEvent({ key: 'order-2', seq: 1 });
+      await producer.send({
+        topic,
+        messages: [
+          record(first, 'order-2', { rxscaledeliverykey: 'evt_123' }),
+          record(redelivered, 'order-2', { rxscaledeliverykey: 'evt_123' }),
+          record(effectEvent({ key: 'order-2', seq: 2 }), 'order-2'),
+        ],
+      });
+      await waitFor(
+        () => count(db.sql, 'SELECT 1 FROM effect WHERE seq = 2'),
+        'the record after the redelivery',
+      );
+      expect(await count(db.sql, 'SELECT 1 FROM effect WHERE seq = 1')).toBe(1);
+      const inbox = await db.sql.query<{ dedup_key: string | null }>(
+        'SELECT dedup_key FROM inbox WHERE dedup_key IS NOT NULL',
+      );
+      expect(inbox.rows).toEqual([{ dedup_key: 'evt_123' }]);
+    });
+  });
+
+  describe('poison records', () => {
+    it('dead-letters each with its error and origin, handles the records after them, and replays one', async () => {
+      await startConsumer(1);
+      const refusedEvent = effectEvent({ key: 'k', seq: 5 });
+      await db.sql.query('INSERT INTO refuse (event_id) VALUES ($1)', [refusedEvent.id]);
+      await producer.send({
+        topic,
+        messages: [
+          record(effectEvent({ key: 'k', seq: 1 }), 'k'),
+          { key: 'k', value: 'not json {', headers: { traceparent: '00-abc-def-01' } },
+          { key: 'k', value: JSON.stringify({ specversion: '1.0', id: 'x' }) },
+          { key: 'k', value: JSON.stringify({ ...effectEvent({ key: 'k', seq: 4 }), type: 'test.unknown' }) },
+          record(refusedEvent, 'k'),
+          record(effectEvent({ key: 'k', seq: 6 }), 'k'),
+        ],
+      });
+      await waitFor(() => count(db.sql, 'SELECT 1 FROM effect WHERE seq = 6'), 'the record after the poison');
+      expect(
+        (await db.sql.query<{ seq: number }>('SELECT seq FROM effect ORDER BY applied')).rows.map(
+          (r) => r.seq,
+        ),
+      ).toEqual([1, 6]);
+
+      const letters = await waitFor(async () => {
+        const l = await listDeadLetters(kafka, group);
+        return l.length === 4 ? l : undefined;
+      }, 'four dead letters');
+      expect(letters.map((l) => [l.sourceOffset, l.errorCode])).toEqual([
+        ['1', 'NOT_JSON'],
+        ['2', 'INVALID_CLOUD_EVENT'],
+        ['3', 'UNKNOWN_EVENT_TYPE'],
+        ['4', 'REFUSED'],
+      ]);
+      for (const l of letters) {
+        expect(l).toMatchObject({ sourceTopic: topic, sourcePartition: 0, key: 'k', attempts: 1 });
+        expect(l.error.length).toBeGreaterThan(0);
+      }
+      expect(letters[2]!.error).toContain('test.unknown');
+      expect(letters[3]!.error).toContain('transition refused');
+
+      const notJson = await inspectDeadLetter(kafka, group, { partition: 0, offset: letters[0]!.offset });
+      expect(notJson?.value?.toString()).toBe('not json {');
+      expect(notJson?.originalHeaders).toEqual({ traceparent: '00-abc-def-01' });
+
+      // The operator fixes the cause and replays: the event is handled, once.
+      await db.sql.query('DELETE FROM refuse');
+      const replayed = await replayDeadLetter(kafka, producer, group, {
+        partition: 0,
+        offset: letters[3]!.offset,
+      });
+      expect(replayed.eventId).toBe(refusedEvent.id);
+      await waitFor(
+        () => count(db.sql, 'SELECT 1 FROM effect WHERE event_id = $1', [refusedEvent.id]),
+        'the replayed event',
+      );
+      const end = await admin.fetchTopicOffsets(topic);
+      expect(end[0]!.high).toBe('7');
+      await expect(replayDeadLetter(kafka, producer, group, { partition: 0, offset: '99' })).rejects.toThrow(
+        /no dead letter/,
+      );
+      expect(REPLAYED_FROM_HEADER).toBe('rxbridge-replayed-from');
+    });
+  });
+
+  describe('transient failures', () => {
+    it('retries a failure that heals in place and applies the event once', async () => {
+      const retried: number[] = [];
+      await startConsumer(1, {
+        maxAttempts: 5,
+        observer: { recordRetried: (info) => retried.push(info.attempt) },
+      });
+      const event = effectEvent({ key: 'k', seq: 1, failUntilAttempt: 3 });
+      await producer.send({ topic, messages: [record(event, 'k')] });
+      await waitFor(() => count(db.sql, 'SELECT 1 FROM effect'), 'the healed event');
+      const rows = await db.sql.query<{ attempt: number }>('SELECT attempt FROM effect');
+      expect(rows.rows).toEqual([{ attempt: 3 }]);
+      expect(retried).toEqual([1, 2]);
+      await waitFor(() => offsetsCommittedToEnd(admin, group, topic), 'offset committed');
+    });
+
+    it('parks a record that keeps failing, parks its key behind it, lets other keys pass, and later applies them in order', async () => {
+      await startConsumer(1, { maxAttempts: 2 });
+      await producer.send({
+        topic,
+        messages: [
+          record(effectEvent({ key: 'stuck', seq: 1, failUntilAttempt: 4 }), 'stuck'),
+          record(effectEvent({ key: 'stuck', seq: 2 }), 'stuck'),
+          record(effectEvent({ key: 'free', seq: 1 }), 'free'),
+          record(effectEvent({ key: 'stuck', seq: 3 }), 'stuck'),
+        ],
+      });
+      await waitFor(
+        () => count(db.sql, "SELECT 1 FROM effect WHERE key = 'stuck' HAVING count(*) = 3"),
+        'the parked key drained',
+      );
+      const stuck = await db.sql.query<{ seq: number; attempt: number }>(
+        "SELECT seq, attempt FROM effect WHERE key = 'stuck' ORDER BY applied",
+      );
+      expect(stuck.rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+      expect(stuck.rows[0]!.attempt).toBe(4);
+      expect(await count(db.sql, "SELECT 1 FROM effect WHERE key = 'free'")).toBe(1);
+      // the free key did not wait for the parked one
+      const order = await db.sql.query<{ key: string }>('SELECT key FROM effect ORDER BY applied');
+      expect(order.rows[0]!.key).toBe('free');
+      expect(await count(db.sql, 'SELECT 1 FROM parked')).toBe(0);
+      await waitFor(
+        () => offsetsCommittedToEnd(admin, group, topic),
+        'offsets committed past parked records',
+      );
+    });
+
+    it('dead-letters a parked record that never heals', async () => {
+      await startConsumer(1, {
+        maxAttempts: 1,
+        parked: { pollIntervalMs: 50, backoff: { initialMs: 10, maxMs: 20 }, maxAttempts: 2 },
+      });
+      await producer.send({
+        topic,
+        messages: [record(effectEvent({ key: 'k', seq: 1, failUntilAttempt: 99 }), 'k')],
+      });
+      const letters = await waitFor(async () => {
+        const l = await listDeadLetters(kafka, group);
+        return l.length === 1 ? l : undefined;
+      }, 'the dead letter');
+      expect(letters[0]!.error).toContain('simulated outage');
+      expect(letters[0]!.attempts).toBeGreaterThanOrEqual(2);
+      await waitFor(
+        async () => (await count(db.sql, 'SELECT 1 FROM parked')) === 0,
+        'the parked row removed',
+      );
+      expect(await count(db.sql, 'SELECT 1 FROM effect')).toBe(0);
+    });
+  });
+
+  describe('ordering', () => {
+    it('keeps order per key while several partitions are consumed at once', async () => {
+      await startConsumer(4, { partitionsConsumedConcurrently: 4 });
+      const keys = Array.from({ length: 16 }, (_, i) => `order-${i}`);
+      const perKey = 25;
+      for (let seq = 1; seq <= perKey; seq++) {
+        await producer.send({ topic, messages: keys.map((k) => record(effectEvent({ key: k, seq }), k)) });
+      }
+      const total = keys.length * perKey;
+      await waitFor(async () => (await count(db.sql, 'SELECT 1 FROM effect')) === total, `${total} effects`);
+      const rows = await db.sql.query<{ key: string; seq: number }>(
+        'SELECT key, seq FROM effect ORDER BY applied',
+      );
+      const seen = new Map<string, number[]>();
+      for (const r of rows.rows) seen.set(r.key, [...(seen.get(r.key) ?? []), r.seq]);
+      for (const k of keys) expect(seen.get(k)).toEqual(Array.from({ length: perKey }, (_, i) => i + 1));
+      const partitionsUsed = await db.sql.query('SELECT DISTINCT partition FROM inbox');
+      expect(partitionsUsed.rowCount).toBeGreaterThan(1);
+    });
+  });
+
+  describe('shutdown', () => {
+    it('commits what it handled and leaves the group on close', async () => {
+      await startConsumer(2);
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 20 }, (_, i) =>
+          record(effectEvent({ key: `k${i}`, seq: 1 }), `k${i}`),
+        ),
+      });
+      await waitFor(async () => (await count(db.sql, 'SELECT 1 FROM effect')) === 20, 'all effects');
+      await app!.close();
+      app = undefined;
+      expect(await offsetsCommittedToEnd(admin, group, topic)).toBe(true);
+      const described = await admin.describeGroups([group]);
+      expect(described.groups[0]!.members).toEqual([]);
+    });
+  });
+});

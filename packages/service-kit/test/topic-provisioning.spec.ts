@@ -1,0 +1,81 @@
+import { deadLetterTopic, type TopicDefinition } from '@rxbridge/contracts';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { provisionTopics } from '../src/index.js';
+import { kafkaClient, suffix } from './support/plumbing-harness.js';
+
+describe(provisionTopics.name, () => {
+  const kafka = kafkaClient();
+  let admin: Admin;
+  let topics: TopicDefinition[];
+
+  beforeEach(async () => {
+    admin = kafka.admin();
+    await admin.connect();
+    const id = suffix();
+    topics = [
+      {
+        name: `test.provision.orders.${id}`,
+        key: 'order uid',
+        partitions: 3,
+        retentionMs: 86_400_000,
+        cleanupPolicy: 'delete',
+        consumerGroups: [],
+        description: 'test',
+      },
+      { ...deadLetterTopic(`provision-${id}`), cleanupPolicy: 'compact' },
+    ];
+  });
+  afterEach(async () => {
+    const existing = new Set(await admin.listTopics());
+    const created = topics.map((t) => t.name).filter((name) => existing.has(name));
+    if (created.length > 0) await admin.deleteTopics({ topics: created });
+    await admin.disconnect();
+  });
+
+  it('creates missing topics with their partitions, retention and cleanup policy', async () => {
+    const report = await provisionTopics(admin, topics, { replicationFactor: 1 });
+    expect(report).toEqual({ created: topics.map((t) => t.name), existing: [], mismatches: [] });
+    const metadata = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+    const partitions = Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]));
+    expect(partitions).toEqual(Object.fromEntries(topics.map((t) => [t.name, t.partitions])));
+    const configs = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((t) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name: t.name,
+        configNames: ['retention.ms', 'cleanup.policy'],
+      })),
+    });
+    for (const t of topics) {
+      const entries = configs.resources.find((r) => r.resourceName === t.name)!.configEntries;
+      expect(Object.fromEntries(entries.map((e) => [e.configName, e.configValue]))).toEqual({
+        'retention.ms': String(t.retentionMs),
+        'cleanup.policy': t.cleanupPolicy,
+      });
+    }
+  });
+
+  it('leaves existing topics alone on a second run and reports a partition count that differs', async () => {
+    await provisionTopics(admin, topics, { replicationFactor: 1 });
+    const again = await provisionTopics(admin, topics, { replicationFactor: 1 });
+    expect(again).toEqual({ created: [], existing: topics.map((t) => t.name), mismatches: [] });
+
+    const changed = topics.map((t, i) => (i === 0 ? { ...t, partitions: 6 } : t));
+    const report = await provisionTopics(admin, changed, { replicationFactor: 1 });
+    expect(report.mismatches).toEqual([
+      { topic: topics[0]!.name, problem: 'has 3 partitions, the catalog says 6' },
+    ]);
+    const metadata = await admin.fetchTopicMetadata({ topics: [topics[0]!.name] });
+    expect(metadata.topics[0]!.partitions).toHaveLength(3);
+  });
+
+  it('refuses a bad definition before creating anything', async () => {
+    const bad = [topics[0]!, { ...topics[1]!, partitions: 0 }];
+    await expect(provisionTopics(admin, bad)).rejects.toThrow(/partitions must be a positive integer/);
+    await expect(provisionTopics(admin, [topics[0]!, topics[0]!])).rejects.toThrow(/declared twice/);
+    await expect(provisionTopics(admin, [{ ...topics[0]!, name: 'bad name!' }])).rejects.toThrow(
+      /invalid topic name/,
+    );
+    expect(await admin.listTopics()).not.toContain(topics[0]!.name);
+  });
+});
