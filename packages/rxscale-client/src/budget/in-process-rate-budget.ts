@@ -20,16 +20,18 @@ export class InProcessRateBudget extends QueuedRateBudget {
 
   protected tryTake(): Promise<TakeAttempt> {
     const now = performance.now();
-    const { perSecond, perMinute, secondMs, minuteMs } = this.limits;
+    const { perSecond, perMinute, secondMs, minuteMs, minSpacingMs } = this.limits;
     while (this.log.length > 0 && this.log[0]! <= now - minuteMs) this.log.shift();
     const inSecond = this.log.length - lowerBound(this.log, now - secondMs);
-    if (inSecond < perSecond && this.log.length < perMinute) {
+    const last = this.log[this.log.length - 1];
+    const spaced = last === undefined || last <= now - minSpacingMs;
+    if (inSecond < perSecond && this.log.length < perMinute && spaced) {
       this.log.push(now);
       return Promise.resolve({ granted: true, waitMs: 0 });
     }
-    let waitMs = 0;
+    let waitMs = spaced ? 0 : last! + minSpacingMs - now;
     // The call that has to leave the window before another fits: the perSecond-th (perMinute-th) newest.
-    if (inSecond >= perSecond) waitMs = this.log[this.log.length - perSecond]! + secondMs - now;
+    if (inSecond >= perSecond) waitMs = Math.max(waitMs, this.log[this.log.length - perSecond]! + secondMs - now);
     if (this.log.length >= perMinute) waitMs = Math.max(waitMs, this.log[this.log.length - perMinute]! + minuteMs - now);
     return Promise.resolve({ granted: false, waitMs: Math.max(1, waitMs) });
   }

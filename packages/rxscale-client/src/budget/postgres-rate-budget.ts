@@ -71,10 +71,21 @@ export class PostgresRateBudget extends QueuedRateBudget {
   }
 
   protected async tryTake(rank: number, nextRank: number | undefined): Promise<TakeAttempt> {
-    const { perSecond, perMinute, secondMs, minuteMs } = this.limits;
+    const { perSecond, perMinute, secondMs, minuteMs, minSpacingMs } = this.limits;
     const result = await this.pool.query<{ granted: boolean; wait_ms: number }>(
-      `SELECT granted, wait_ms FROM "${this.schema}".take_token($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [this.bucket, this.instanceId, rank, nextRank ?? null, perSecond, perMinute, secondMs, minuteMs, this.leaseMs],
+      `SELECT granted, wait_ms FROM "${this.schema}".take_token($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        this.bucket,
+        this.instanceId,
+        rank,
+        nextRank ?? null,
+        perSecond,
+        perMinute,
+        secondMs,
+        minuteMs,
+        minSpacingMs,
+        this.leaseMs,
+      ],
     );
     const row = result.rows[0];
     if (!row) throw new Error('take_token returned no row');
@@ -140,7 +151,7 @@ function takeTokenFunction(schema: string): string {
   return `
 CREATE OR REPLACE FUNCTION "${schema}".take_token(
   p_bucket text, p_instance text, p_rank int, p_next_rank int,
-  p_per_second int, p_per_minute int, p_second_ms int, p_minute_ms int, p_lease_ms int
+  p_per_second int, p_per_minute int, p_second_ms int, p_minute_ms int, p_spacing_ms int, p_lease_ms int
 ) RETURNS TABLE (granted boolean, wait_ms int)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -149,6 +160,7 @@ DECLARE
   v_blocked boolean;
   v_in_second int;
   v_in_minute int;
+  v_last timestamptz;
   v_edge timestamptz;
   v_wait double precision := 0;
 BEGIN
@@ -161,12 +173,13 @@ BEGIN
     WHERE w.bucket = p_bucket AND w.instance_id <> p_instance AND w.rank < p_rank AND w.expires_at > v_now
   ) INTO v_blocked;
 
-  SELECT count(*) FILTER (WHERE t.taken_at > v_now - p_second_ms * v_ms), count(*)
-    INTO v_in_second, v_in_minute
+  SELECT count(*) FILTER (WHERE t.taken_at > v_now - p_second_ms * v_ms), count(*), max(t.taken_at)
+    INTO v_in_second, v_in_minute, v_last
     FROM "${schema}".token_log t
     WHERE t.bucket = p_bucket AND t.taken_at > v_now - p_minute_ms * v_ms;
 
-  IF NOT v_blocked AND v_in_second < p_per_second AND v_in_minute < p_per_minute THEN
+  IF NOT v_blocked AND v_in_second < p_per_second AND v_in_minute < p_per_minute
+     AND (v_last IS NULL OR v_last <= v_now - p_spacing_ms * v_ms) THEN
     INSERT INTO "${schema}".token_log (bucket, taken_at, rank, instance_id) VALUES (p_bucket, v_now, p_rank, p_instance);
     DELETE FROM "${schema}".token_log t WHERE t.bucket = p_bucket AND t.taken_at <= v_now - p_minute_ms * v_ms;
     IF p_next_rank IS NULL THEN
@@ -180,7 +193,10 @@ BEGIN
     RETURN;
   END IF;
 
-  -- How long until the call that must leave a window has left it.
+  -- How long until the call that must leave a window has left it, and the last call is far enough behind.
+  IF v_last IS NOT NULL AND v_last > v_now - p_spacing_ms * v_ms THEN
+    v_wait := extract(epoch FROM (v_last + p_spacing_ms * v_ms - v_now)) * 1000;
+  END IF;
   IF v_in_second >= p_per_second THEN
     SELECT t.taken_at INTO v_edge FROM "${schema}".token_log t
       WHERE t.bucket = p_bucket AND t.taken_at > v_now - p_second_ms * v_ms

@@ -33,6 +33,12 @@ export interface RateLimits {
   marginMs?: number;
   /** Upper bound of the random delay added to every wait (default 10 ms) so waiters do not wake together. */
   jitterMs?: number;
+  /**
+   * Least time between two calls (default half the average spacing: (1000 + marginMs) / perSecond / 2). A pure
+   * sliding log lets 10 calls start at the same instant and then repeats that burst every second; a server
+   * handles a burst in any order, and the resulting arrival jitter puts an 11th call into one of its seconds.
+   */
+  minSpacingMs?: number;
 }
 
 export interface ResolvedRateLimits {
@@ -41,6 +47,7 @@ export interface ResolvedRateLimits {
   secondMs: number;
   minuteMs: number;
   jitterMs: number;
+  minSpacingMs: number;
 }
 
 export function resolveRateLimits(limits: RateLimits = {}): ResolvedRateLimits {
@@ -51,8 +58,10 @@ export function resolveRateLimits(limits: RateLimits = {}): ResolvedRateLimits {
   for (const [name, value] of Object.entries({ perSecond, perMinute })) {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`Rate budget ${name} must be a positive integer`);
   }
-  for (const [name, value] of Object.entries({ marginMs, jitterMs })) {
+  const secondMs = 1000 + marginMs;
+  const minSpacingMs = limits.minSpacingMs ?? Math.floor(secondMs / perSecond / 2);
+  for (const [name, value] of Object.entries({ marginMs, jitterMs, minSpacingMs })) {
     if (!Number.isFinite(value) || value < 0) throw new RangeError(`Rate budget ${name} must be zero or more`);
   }
-  return { perSecond, perMinute, secondMs: 1000 + marginMs, minuteMs: 60_000 + marginMs, jitterMs };
+  return { perSecond, perMinute, secondMs, minuteMs: 60_000 + marginMs, jitterMs, minSpacingMs };
 }

@@ -107,11 +107,13 @@ export class RxScaleClient {
 
   /** `GET /pharmacy_orders/`: one page. */
   listPharmacyOrders(params: ListPharmacyOrdersParams = {}, options: RxScaleCallOptions = {}): Promise<PharmacyOrderPage> {
-    assertPageParams(params.page, params.limit);
-    if (params.status !== undefined) checkParam(PharmacyOrderStatus, params.status, 'status');
     return this.call(
       'listPharmacyOrders',
       {
+        validate: () => {
+          assertPageParams(params.page, params.limit);
+          if (params.status !== undefined) checkParam(PharmacyOrderStatus, params.status, 'status');
+        },
         query: { page: params.page, limit: params.limit, status: params.status, search: params.search },
         responseSchema: PharmacyOrderPage,
       },
@@ -159,10 +161,13 @@ export class RxScaleClient {
 
   /** `GET /pharmacy_skus/`: one page. */
   listPharmacySkus(params: ListPharmacySkusParams = {}, options: RxScaleCallOptions = {}): Promise<PharmacySkuPage> {
-    assertPageParams(params.page, params.limit);
     return this.call(
       'listPharmacySkus',
-      { query: { page: params.page, limit: params.limit }, responseSchema: PharmacySkuPage },
+      {
+        validate: () => assertPageParams(params.page, params.limit),
+        query: { page: params.page, limit: params.limit },
+        responseSchema: PharmacySkuPage,
+      },
       options,
     );
   }
@@ -228,21 +233,10 @@ export class RxScaleClient {
 
   /** `GET /payouts`: one page. */
   listPayouts(params: ListPayoutsParams = {}, options: RxScaleCallOptions = {}): Promise<PayoutPage> {
-    assertPageParams(params.page, params.limit);
-    if (params.status !== undefined) checkParam(PayoutStatus, params.status, 'status');
-    if (params.sortBy !== undefined) checkParam(PayoutSortBy, params.sortBy, 'sortBy');
-    if (params.sortDirection !== undefined) checkParam(z.enum(['asc', 'desc']), params.sortDirection, 'sortDirection');
-    for (const [name, value] of [
-      ['startDate', params.startDate],
-      ['endDate', params.endDate],
-    ] as const) {
-      if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
-        throw new RxScaleConfigError('param_invalid', `${name} must be a Unix timestamp in seconds`);
-      }
-    }
     return this.call(
       'listPayouts',
       {
+        validate: () => validatePayoutParams(params),
         query: {
           page: params.page,
           limit: params.limit,
@@ -268,9 +262,11 @@ export class RxScaleClient {
     return paginate((page, size) => this.listPayouts({ ...filter, page, limit: size }, options), { limit, startPage });
   }
 
-  private call<T>(
+  private async call<T>(
     name: RxScaleEndpointName,
     spec: {
+      /** Checks of the call's own arguments; a failure rejects the call before anything is sent. */
+      validate?: () => void;
       uid?: string;
       query?: Record<string, string | number | undefined>;
       body?: unknown;
@@ -280,8 +276,9 @@ export class RxScaleClient {
     options: RxScaleCallOptions,
   ): Promise<T> {
     const endpoint = RXSCALE_ENDPOINTS[name];
+    spec.validate?.();
     if (endpoint.path.includes('{uid}')) checkParam(Uid, spec.uid, 'uid');
-    return this.executor.request({
+    return await this.executor.request({
       ...options,
       method: endpoint.method,
       pathTemplate: endpoint.path,
@@ -292,6 +289,21 @@ export class RxScaleClient {
       responseSchema: spec.responseSchema,
       priority: options.priority ?? ENDPOINT_PRIORITIES[name],
     });
+  }
+}
+
+function validatePayoutParams(params: ListPayoutsParams): void {
+  assertPageParams(params.page, params.limit);
+  if (params.status !== undefined) checkParam(PayoutStatus, params.status, 'status');
+  if (params.sortBy !== undefined) checkParam(PayoutSortBy, params.sortBy, 'sortBy');
+  if (params.sortDirection !== undefined) checkParam(z.enum(['asc', 'desc']), params.sortDirection, 'sortDirection');
+  for (const [name, value] of [
+    ['startDate', params.startDate],
+    ['endDate', params.endDate],
+  ] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+      throw new RxScaleConfigError('param_invalid', `${name} must be a Unix timestamp in seconds`);
+    }
   }
 }
 

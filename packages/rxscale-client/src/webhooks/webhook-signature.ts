@@ -1,10 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { RxScaleConfigError, RxScaleWebhookError } from '../errors.js';
 
-/** The header RxScale signs deliveries with (API.md §11.2). */
-export const WEBHOOK_SIGNATURE_HEADER = 'x-webhook-signature';
-export const WEBHOOK_EVENT_HEADER = 'x-webhook-event';
-
 export type WebhookSignatureResult =
   | { valid: true; /** Which of the candidate secrets matched (rotation: tells when the old one can go). */ secretIndex: number }
   | { valid: false; reason: 'missing' | 'malformed' | 'mismatch' };

@@ -1,0 +1,94 @@
+import type { RunningSandbox } from '@rxbridge/rxscale-sandbox';
+
+export const ALL_PERMISSIONS = [
+  'orders_read',
+  'orders_write',
+  'stock_read',
+  'stock_write',
+  'pharmacy_sku_write',
+  'webhooks_read',
+  'webhooks_write',
+] as const;
+
+export async function admin<T = unknown>(sb: RunningSandbox, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${sb.adminUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`admin ${method} ${path} answered ${res.status}: ${text}`);
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+export interface Chain {
+  singleKey: string;
+  groupKey: string;
+  readOnlyKey: string;
+  skuUids: string[];
+  orderUids: string[];
+}
+
+/**
+ * A group with two pharmacies (invented names), keys of both scopes, 25 SKUs with stock in ph-a1 and
+ * five orders waiting there.
+ */
+export async function setupChain(sb: RunningSandbox): Promise<Chain> {
+  await admin(sb, 'POST', '/groups', { uid: 'grp-a', display_name: 'Gruppe A' });
+  await admin(sb, 'POST', '/pharmacies', { uid: 'ph-a1', display_name: 'Apotheke A1', group_uid: 'grp-a' });
+  await admin(sb, 'POST', '/pharmacies', { uid: 'ph-a2', display_name: 'Apotheke A2', group_uid: 'grp-a' });
+  const key = async (body: Record<string, unknown>) =>
+    (await admin<{ key: string }>(sb, 'POST', '/api-keys', body)).key;
+  const singleKey = await key({ name: 'single', pharmacy_uid: 'ph-a1', permissions: ALL_PERMISSIONS });
+  const groupKey = await key({ name: 'group', group_uid: 'grp-a', permissions: ALL_PERMISSIONS });
+  const readOnlyKey = await key({ name: 'read-only', pharmacy_uid: 'ph-a1', permissions: ['orders_read'] });
+  const skuUids: string[] = [];
+  for (let i = 0; i < 25; i++) {
+    const pzn = String(10_000_000 + i);
+    await admin(sb, 'POST', '/skus', { uid: `sku-${i}`, display_name: `Testpräparat ${i}`, pzn });
+    const psku = await admin<{ uid: string }>(sb, 'POST', '/pharmacy-skus', {
+      uid: `psku-a1-${i}`,
+      pharmacy_uid: 'ph-a1',
+      sku_uid: `sku-${i}`,
+      price: 1000 + i,
+      stock: 50,
+    });
+    skuUids.push(psku.uid);
+  }
+  await admin(sb, 'POST', '/pharmacy-skus', { uid: 'psku-a2-0', pharmacy_uid: 'ph-a2', sku_uid: 'sku-0', price: 999, stock: 5 });
+  const orderUids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const order = await admin<{ uid: string }>(sb, 'POST', '/orders', {
+      uid: `po-a1-${i}`,
+      pharmacy_uid: 'ph-a1',
+      items: [{ pharmacy_sku_uid: skuUids[i]!, amount: 2, total_paid_amount: 2000 }],
+    });
+    orderUids.push(order.uid);
+  }
+  return { singleKey, groupKey, readOnlyKey, skuUids, orderUids };
+}
+
+export interface RequestLogEntry {
+  at: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  endpoint: string | null;
+  status: number;
+}
+
+export async function requestLog(sb: RunningSandbox): Promise<RequestLogEntry[]> {
+  return (await admin<{ entries: RequestLogEntry[] }>(sb, 'GET', '/requests?limit=100000')).entries;
+}
+
+/** The largest number of timestamps (ms) in any window [t, t + windowMs). */
+export function maxInAnyWindow(times: readonly number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let max = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= windowMs) start++;
+    max = Math.max(max, end - start + 1);
+  }
+  return max;
+}

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { PostgresRateBudget, RxScaleClient, type RxScalePriority } from '@rxbridge/rxscale-client';
+import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
+import { admin, maxInAnyWindow, requestLog, setupChain, type Chain } from './sandbox-chain.js';
+
+const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
+
+describe('three services sharing the PostgreSQL rate budget', () => {
+  const schema = `rxscale_budget_it_${randomBytes(4).toString('hex')}`;
+  let sb: RunningSandbox;
+  let chain: Chain;
+  const pools: pg.Pool[] = [];
+  const budgets: PostgresRateBudget[] = [];
+
+  beforeAll(async () => {
+    sb = await startSandbox({ port: 0, rateLimit: true });
+    chain = await setupChain(sb);
+  });
+  afterAll(async () => {
+    await Promise.all(budgets.map((b) => b.close()));
+    await Promise.all(pools.map((p) => p.end()));
+    const cleanup = new pg.Client({ connectionString: url });
+    await cleanup.connect();
+    await cleanup.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await cleanup.end();
+    await sb.close();
+  });
+
+  it('keeps the sandbox (rate limit on) free of 429s and at most 10 calls in any second', async () => {
+    // Three clients as three services would have them: each its own pool and budget, one bucket, one key.
+    const clients = await Promise.all(
+      (['order-status', 'stock-push', 'reconciliation'] as RxScalePriority[]).map(async (priority) => {
+        const pool = new pg.Pool({ connectionString: url, max: 2 });
+        pools.push(pool);
+        const budget = await PostgresRateBudget.create({ pool, schema, bucket: 'rxscale-sandbox-key' });
+        budgets.push(budget);
+        return { priority, client: new RxScaleClient({ baseUrl: sb.url, apiKey: chain.singleKey, budget }) };
+      }),
+    );
+    const before = (await requestLog(sb)).length;
+    const until = Date.now() + 4000;
+    let calls = 0;
+    // Demand well above the limit: four callers per service, back to back.
+    await Promise.all(
+      clients.flatMap(({ client, priority }) =>
+        Array.from({ length: 4 }, async () => {
+          while (Date.now() < until) {
+            if (priority === 'stock-push') await client.updatePharmacySkuStock(chain.skuUids[0]!, 10, { priority });
+            else await client.listPharmacySkus({ limit: 1 }, { priority });
+            calls++;
+          }
+        }),
+      ),
+    );
+    const log = (await requestLog(sb)).slice(before);
+    expect(log).toHaveLength(calls);
+    expect(log.filter((e) => e.status === 429)).toEqual([]);
+    expect(log.every((e) => e.status === 200)).toBe(true);
+    expect(maxInAnyWindow(log.map((e) => Date.parse(e.at)), 1000)).toBeLessThanOrEqual(10);
+    const limits = await admin<{ keys: Record<string, { limited: number; maxPerSecond: number }> }>(sb, 'GET', '/rate-limit');
+    for (const stats of Object.values(limits.keys)) {
+      expect(stats.limited).toBe(0);
+      expect(stats.maxPerSecond).toBeLessThanOrEqual(10);
+    }
+  });
+});
