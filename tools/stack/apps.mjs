@@ -23,10 +23,11 @@ const GATEWAY_URL = 'http://127.0.0.1:3000';
 /** @type {StackApp[]} */
 export const apps = [
   {
+    // RxScale in a box, with the invented demo chain (apps/rxscale-sandbox/README.md); demo keys only.
     name: 'sandbox',
     dir: 'apps/rxscale-sandbox',
     url: SANDBOX_URL,
-    env: { SANDBOX_PORT: '4010', SANDBOX_HOST: '127.0.0.1', SANDBOX_SEED: 'seed/demo-chain.json' },
+    env: { SANDBOX_PORT: '4010', SANDBOX_HOST: '127.0.0.1', SANDBOX_SEED: 'seed/demo-chain.json', SANDBOX_RATE_LIMIT: 'on' },
     ready: '/_admin/state',
   },
   {

@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'seed', 'demo-chain.json');
 
@@ -86,9 +87,23 @@ pharmacies.forEach((ph, p) => {
   }
 });
 
-const all = ['orders_read', 'orders_write', 'stock_read', 'stock_write', 'pharmacy_sku_write', 'webhooks_read', 'webhooks_write'];
+const all = [
+  'orders_read',
+  'orders_write',
+  'stock_read',
+  'stock_write',
+  'pharmacy_sku_write',
+  'webhooks_read',
+  'webhooks_write',
+];
 const api_keys = [
-  { id: 'key-demo-group', name: 'Demo group-wide key (demo only)', group_uid: group.uid, permissions: all, key: 'demo-group-key-0000000000000000' },
+  {
+    id: 'key-demo-group',
+    name: 'Demo group-wide key (demo only)',
+    group_uid: group.uid,
+    permissions: all,
+    key: 'demo-group-key-0000000000000000',
+  },
   ...pharmacies.map((ph, i) => ({
     id: `key-demo-pharmacy-${i + 1}`,
     name: `Demo key for ${ph.display_name} (demo only)`,
@@ -132,5 +147,9 @@ for (let i = 0; i < 6; i++) {
 }
 
 const seed = { groups: [group], pharmacies, api_keys, skus, pharmacy_skus: pharmacySkus, orders };
-writeFileSync(out, `${JSON.stringify(seed, null, 1)}\n`);
-console.log(`wrote ${out}: ${skus.length} SKUs, ${pharmacySkus.length} pharmacy SKUs, ${orders.length} orders`);
+// Formatted like every other file of the workspace, so `prettier --check` passes on the generated seed.
+const options = (await prettier.resolveConfig(out)) ?? {};
+writeFileSync(out, await prettier.format(JSON.stringify(seed), { ...options, parser: 'json' }));
+console.log(
+  `wrote ${out}: ${skus.length} SKUs, ${pharmacySkus.length} pharmacy SKUs, ${orders.length} orders`,
+);

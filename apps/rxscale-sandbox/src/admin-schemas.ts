@@ -1,8 +1,12 @@
 import { z } from 'zod';
-import { ApiPermission, PharmacySkuUpdateRequest } from '@rxbridge/rxscale-client';
+import { ApiPermission, PharmacySkuUpdateRequest } from '@rxbridge/rxscale-contract';
 
-const uid = (name: string) => z.string(`${name} must be a string`).min(1, `${name} must not be empty`).max(100);
-const displayName = z.string('display_name must be a string').min(1, 'display_name must not be empty').max(200);
+const uid = (name: string) =>
+  z.string(`${name} must be a string`).min(1, `${name} must not be empty`).max(100);
+const displayName = z
+  .string('display_name must be a string')
+  .min(1, 'display_name must not be empty')
+  .max(200);
 
 export const AdminGroupInput = z.object({ uid: uid('uid').optional(), display_name: displayName });
 export type AdminGroupInput = z.infer<typeof AdminGroupInput>;

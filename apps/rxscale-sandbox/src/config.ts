@@ -19,7 +19,9 @@ export const SandboxEnv = z.object({
   SANDBOX_SEED: z.string().min(1, 'SANDBOX_SEED must be a file path').optional(),
   SANDBOX_RATE_LIMIT: onOff('SANDBOX_RATE_LIMIT').default(true),
   SANDBOX_LOG: onOff('SANDBOX_LOG').default(true),
-  SANDBOX_BODY_LIMIT_BYTES: intFromEnv('SANDBOX_BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024).default(1024 * 1024),
+  SANDBOX_BODY_LIMIT_BYTES: intFromEnv('SANDBOX_BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024).default(
+    1024 * 1024,
+  ),
   SANDBOX_WEBHOOK_TIMEOUT_MS: intFromEnv('SANDBOX_WEBHOOK_TIMEOUT_MS', 1, 600_000).default(5000),
   SANDBOX_WEBHOOK_MAX_ATTEMPTS: intFromEnv('SANDBOX_WEBHOOK_MAX_ATTEMPTS', 1, 100).default(6),
   SANDBOX_WEBHOOK_BASE_DELAY_MS: intFromEnv('SANDBOX_WEBHOOK_BASE_DELAY_MS', 0, 3_600_000).default(1000),

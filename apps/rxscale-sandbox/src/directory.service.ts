@@ -1,4 +1,4 @@
-import type { CatalogueSku } from '@rxbridge/rxscale-client';
+import type { CatalogueSku } from '@rxbridge/rxscale-contract';
 import type {
   AdminApiKeyInput,
   AdminGroupInput,

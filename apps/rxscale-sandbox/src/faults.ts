@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { RXSCALE_ENDPOINTS, WebhookEventType } from '@rxbridge/rxscale-client';
+import { RXSCALE_ENDPOINTS, WebhookEventType } from '@rxbridge/rxscale-contract';
 
 const endpointTemplates = Object.values(RXSCALE_ENDPOINTS).map((e) => `${e.method} ${e.path}`);
 const normalise = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
@@ -15,7 +15,10 @@ const EndpointTarget = z
     (t) =>
       t.path === undefined ||
       endpointTemplates.some((tpl) => normalise(tpl.split(' ')[1] ?? '') === normalise(t.path ?? '')),
-    { message: `path must be one of the endpoint templates: ${endpointTemplates.join(', ')}`, path: ['path'] },
+    {
+      message: `path must be one of the endpoint templates: ${endpointTemplates.join(', ')}`,
+      path: ['path'],
+    },
   );
 
 const common = {
@@ -31,7 +34,12 @@ const common = {
 export const FaultSpec = z.discriminatedUnion(
   'kind',
   [
-    z.object({ kind: z.literal('latency'), endpoint: EndpointTarget.default({}), ms: z.int().min(1).max(600_000), ...common }),
+    z.object({
+      kind: z.literal('latency'),
+      endpoint: EndpointTarget.default({}),
+      ms: z.int().min(1).max(600_000),
+      ...common,
+    }),
     z.object({
       kind: z.literal('error'),
       endpoint: EndpointTarget.default({}),
@@ -86,7 +94,7 @@ export class FaultRegistry {
   private faults: Fault[] = [];
 
   add(spec: FaultSpec): Fault {
-    const fault = { ...spec, id: `fault-${randomBytes(4).toString('hex')}`, matched: 0, applied: 0 } as Fault;
+    const fault: Fault = { ...spec, id: `fault-${randomBytes(4).toString('hex')}`, matched: 0, applied: 0 };
     this.faults.push(fault);
     return fault;
   }
@@ -117,7 +125,8 @@ export class FaultRegistry {
 
   forWebhook(eventType: string): WebhookFault[] {
     return this.fire(
-      (f): f is Fault & WebhookFault => !('endpoint' in f) && (f.eventType === undefined || f.eventType === eventType),
+      (f): f is Fault & WebhookFault =>
+        !('endpoint' in f) && (f.eventType === undefined || f.eventType === eventType),
     );
   }
 

@@ -11,7 +11,7 @@ import {
   type PharmacyOrderPage,
   type PharmacyOrderStatus,
   type StatusUpdateRequest,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 import { badRequest, conflict, notFound } from './http/http-error.js';
 import { newUid, unixNow } from './ids.js';
 import type { SandboxSettings } from './settings.js';
@@ -56,7 +56,13 @@ export class OrdersService {
     if (order.status === req.status) return this.views.orderListItem(order);
     if (!isAllowedStatusTransition(order.status, req.status))
       throw conflict(`Status transition from '${order.status}' to '${req.status}' is not allowed`);
-    this.transition(order, req.status, by, 'PATCH /status', req.status === 'on-hold' ? req.comment : undefined);
+    this.transition(
+      order,
+      req.status,
+      by,
+      'PATCH /status',
+      req.status === 'on-hold' ? req.comment : undefined,
+    );
     if (this.settings.echoStatusChanges)
       this.events.emit(order.pharmacy_uid, 'pharmacy_order_updated', this.views.orderWebhookData(order));
     return this.views.orderListItem(order);
@@ -98,7 +104,8 @@ export class OrdersService {
     if (this.settings.echoApiStockChanges)
       for (const skuUid of changedSkus) {
         const psku = this.store.pharmacySkus.get(skuUid);
-        if (psku) this.events.emit(psku.pharmacy_uid, 'pharmacy_sku_stock_updated', this.views.pharmacySku(psku));
+        if (psku)
+          this.events.emit(psku.pharmacy_uid, 'pharmacy_sku_stock_updated', this.views.pharmacySku(psku));
       }
     return this.views.orderListItem(order);
   }
@@ -112,9 +119,12 @@ export class OrdersService {
       if (query.start_date !== undefined && (when ?? 0) < query.start_date) return false;
       if (query.end_date !== undefined && (when ?? 0) > query.end_date) return false;
       if (search === undefined) return true;
-      return [p.pharmacy_order_uid, p.pharmacy_order_name, p.provider_route_id ?? '', p.routing_description ?? ''].some(
-        (f) => f.toLowerCase().includes(search),
-      );
+      return [
+        p.pharmacy_order_uid,
+        p.pharmacy_order_name,
+        p.provider_route_id ?? '',
+        p.routing_description ?? '',
+      ].some((f) => f.toLowerCase().includes(search));
     });
     const dir = query.sort_direction === 'asc' ? 1 : -1;
     rows.sort((a, b) => dir * ((a[query.sort_by] ?? 0) - (b[query.sort_by] ?? 0)));
@@ -136,7 +146,9 @@ export class OrdersService {
     const items = input.items.map((item, i) => {
       const psku = this.store.pharmacySkus.get(item.pharmacy_sku_uid);
       if (!psku || psku.pharmacy_uid !== input.pharmacy_uid)
-        throw badRequest(`items.${i}.pharmacy_sku_uid '${item.pharmacy_sku_uid}' is not a SKU of pharmacy '${input.pharmacy_uid}'`);
+        throw badRequest(
+          `items.${i}.pharmacy_sku_uid '${item.pharmacy_sku_uid}' is not a SKU of pharmacy '${input.pharmacy_uid}'`,
+        );
       return {
         uid: newUid('oi'),
         pharmacy_sku_uid: psku.uid,
@@ -145,7 +157,8 @@ export class OrdersService {
       };
     });
     const now = unixNow();
-    const name = input.name ?? `PO-${newUid('x').slice(2, 6).toUpperCase()}-${newUid('x').slice(2, 6).toUpperCase()}`;
+    const name =
+      input.name ?? `PO-${newUid('x').slice(2, 6).toUpperCase()}-${newUid('x').slice(2, 6).toUpperCase()}`;
     const patient = input.patient;
     const names = { first_name: patient.first_name, last_name: patient.last_name };
     const address = { ...names, ...input.delivery_address };
@@ -159,9 +172,7 @@ export class OrdersService {
       data: input.data,
       order_uid: newUid('ord'),
       delivery_address: address,
-      invoice_address: input.invoice_address
-        ? { ...names, ...input.invoice_address }
-        : { ...address },
+      invoice_address: input.invoice_address ? { ...names, ...input.invoice_address } : { ...address },
       priority: input.priority,
       items,
       shop_shipping_methods: [],
@@ -243,7 +254,13 @@ export class OrdersService {
     return order;
   }
 
-  private transition(order: OrderRecord, to: PharmacyOrderStatus, by: string, via: string, comment?: string): void {
+  private transition(
+    order: OrderRecord,
+    to: PharmacyOrderStatus,
+    by: string,
+    via: string,
+    comment?: string,
+  ): void {
     const now = unixNow();
     const change: StatusChange = { at: now, from: order.status, to, by, via };
     if (comment !== undefined) change.comment = comment;

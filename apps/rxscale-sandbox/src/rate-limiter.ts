@@ -21,7 +21,7 @@ export interface RateLimits {
  */
 export class RateLimiter {
   enabled: boolean;
-  private readonly accepted = new Map<string, number[]>();
+  private readonly windows = new Map<string, KeyWindow>();
   private readonly stats = new Map<string, RateLimitStats>();
 
   constructor(
@@ -35,18 +35,19 @@ export class RateLimiter {
   /** Records the request; returns false when it must be answered with 429. */
   take(keyId: string): boolean {
     const t = this.now();
-    const times = (this.accepted.get(keyId) ?? []).filter((x) => x > t - 60_000);
-    this.accepted.set(keyId, times);
+    const w = this.windowOf(keyId);
+    w.slide(t);
     const stats = this.statsOf(keyId);
-    const inSecond = countSince(times, t - 1000);
-    if (this.enabled && (inSecond >= this.limits.perSecond || times.length >= this.limits.perMinute)) {
+    const inSecond = w.inLastSecond();
+    const inMinute = w.inLastMinute();
+    if (this.enabled && (inSecond >= this.limits.perSecond || inMinute >= this.limits.perMinute)) {
       stats.limited += 1;
       return false;
     }
-    times.push(t);
+    w.push(t);
     stats.allowed += 1;
     stats.maxPerSecond = Math.max(stats.maxPerSecond, inSecond + 1);
-    stats.maxPerMinute = Math.max(stats.maxPerMinute, times.length);
+    stats.maxPerMinute = Math.max(stats.maxPerMinute, inMinute + 1);
     return true;
   }
 
@@ -55,8 +56,17 @@ export class RateLimiter {
   }
 
   reset(): void {
-    this.accepted.clear();
+    this.windows.clear();
     this.stats.clear();
+  }
+
+  private windowOf(keyId: string): KeyWindow {
+    let w = this.windows.get(keyId);
+    if (!w) {
+      w = new KeyWindow();
+      this.windows.set(keyId, w);
+    }
+    return w;
   }
 
   private statsOf(keyId: string): RateLimitStats {
@@ -69,9 +79,38 @@ export class RateLimiter {
   }
 }
 
-/** Timestamps are appended in order, so count from the end. */
-function countSince(times: number[], since: number): number {
-  let n = 0;
-  for (let i = times.length - 1; i >= 0 && (times[i] ?? 0) > since; i--) n++;
-  return n;
+/**
+ * Accepted-call times of one key, oldest first, with two moving starts (last minute, last second), so each
+ * call costs O(1) amortised even with the limit off and thousands of calls a minute.
+ */
+class KeyWindow {
+  private times: number[] = [];
+  private minuteStart = 0;
+  private secondStart = 0;
+
+  slide(t: number): void {
+    while (this.minuteStart < this.times.length && (this.times[this.minuteStart] ?? 0) <= t - 60_000)
+      this.minuteStart++;
+    this.secondStart = Math.max(this.secondStart, this.minuteStart);
+    while (this.secondStart < this.times.length && (this.times[this.secondStart] ?? 0) <= t - 1000)
+      this.secondStart++;
+    // Drop what left the minute now and then, so the array does not grow for ever.
+    if (this.minuteStart > 4096) {
+      this.times = this.times.slice(this.minuteStart);
+      this.secondStart -= this.minuteStart;
+      this.minuteStart = 0;
+    }
+  }
+
+  inLastSecond(): number {
+    return this.times.length - this.secondStart;
+  }
+
+  inLastMinute(): number {
+    return this.times.length - this.minuteStart;
+  }
+
+  push(t: number): void {
+    this.times.push(t);
+  }
 }

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyError } from 'fastify';
-import { DEFAULT_RXSCALE_BASE_PATH, ERROR_MESSAGES, type RxScaleBasePath } from '@rxbridge/rxscale-client';
+import { DEFAULT_RXSCALE_BASE_PATH, ERROR_MESSAGES, type RxScaleBasePath } from '@rxbridge/rxscale-contract';
 import { resolveOptions, type ResolvedSandboxOptions, type SandboxOptions } from './config.js';
 import { DirectoryService } from './directory.service.js';
 import { FaultRegistry } from './faults.js';
@@ -56,7 +56,7 @@ export async function startResolved(opts: ResolvedSandboxOptions): Promise<Runni
       applySeed(seed, directory, orders);
     } catch (err) {
       const detail = err instanceof HttpError ? JSON.stringify(err.body) : (err as Error).message;
-      throw new Error(`seed file ${opts.seed} cannot be applied: ${detail}`);
+      throw new Error(`seed file ${opts.seed} cannot be applied: ${detail}`, { cause: err });
     }
   };
   loadSeed();
@@ -103,12 +103,22 @@ export async function startResolved(opts: ResolvedSandboxOptions): Promise<Runni
       });
       // Request line only: no body, no query (search terms can be patient names), never the key.
       if (opts.log)
-        console.log(`${request.method} ${path} ${reply.statusCode} ${durationMs}ms key=${meta?.keyId ?? '-'}`);
+        console.log(
+          `${request.method} ${path} ${reply.statusCode} ${durationMs}ms key=${meta?.keyId ?? '-'}`,
+        );
     }
     done();
   });
 
-  registerRxScaleApi(app, { store, orders, skus, subscriptions, rateLimiter, faults, shutdown: shutdown.signal });
+  registerRxScaleApi(app, {
+    store,
+    orders,
+    skus,
+    subscriptions,
+    rateLimiter,
+    faults,
+    shutdown: shutdown.signal,
+  });
   registerAdminApi(app, {
     store,
     views,

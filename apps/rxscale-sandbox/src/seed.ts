@@ -9,13 +9,13 @@ export async function readSeed(path: string): Promise<SeedFile> {
   try {
     raw = await readFile(path, 'utf8');
   } catch (err) {
-    throw new Error(`seed file ${path} cannot be read: ${(err as Error).message}`);
+    throw new Error(`seed file ${path} cannot be read: ${(err as Error).message}`, { cause: err });
   }
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (err) {
-    throw new Error(`seed file ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`seed file ${path} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   const parsed = SeedFile.safeParse(json);
   if (!parsed.success) {

@@ -5,7 +5,7 @@ import {
   type PharmacySku,
   type PharmacySkuPage,
   type PharmacySkuUpdateRequest,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 import { notFound } from './http/http-error.js';
 import { unixNow } from './ids.js';
 import type { SandboxSettings } from './settings.js';

@@ -10,7 +10,7 @@ import type {
   PrescriptionFile,
   ShopShippingMethod,
   WebhookEventType,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 
 export interface GroupRecord {
   uid: string;

@@ -4,7 +4,7 @@ import type {
   PharmacyOrder,
   PharmacyOrderDetail,
   PharmacySku,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 import type { OrderRecord, PayoutRecord, PharmacySkuRecord, SandboxStore } from './store.js';
 
 /**
@@ -62,7 +62,9 @@ export class Views {
       doctor_data: order.doctor_data ? { ...order.doctor_data } : null,
       prescription_file: order.prescription_file ? { ...order.prescription_file } : null,
       prepaid: order.prepaid,
-      payouts: this.store.payouts.filter((p) => p.pharmacy_order_uid === order.uid).map((p) => this.payout(p)),
+      payouts: this.store.payouts
+        .filter((p) => p.pharmacy_order_uid === order.uid)
+        .map((p) => this.payout(p)),
     };
   }
 

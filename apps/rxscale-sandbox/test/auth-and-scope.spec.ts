@@ -1,6 +1,12 @@
-import { AuthErrorBody, HealthResponse, PharmacyOrderDetail, StandardErrorBody } from '@rxbridge/rxscale-client';
+import {
+  AuthErrorBody,
+  HealthResponse,
+  PharmacyOrderDetail,
+  PharmacyOrderPage,
+  StandardErrorBody,
+} from '@rxbridge/rxscale-contract';
 import type { RunningSandbox } from '../src/index.js';
-import { admin, api, createOrder, setupChain, startTestSandbox } from './helpers.js';
+import { admin, api, createOrder, requestLog, setupChain, startTestSandbox } from './helpers.js';
 
 describe('RxScale sandbox: authentication, permissions and pharmacy scope', () => {
   let sb: RunningSandbox;
@@ -11,8 +17,14 @@ describe('RxScale sandbox: authentication, permissions and pharmacy scope', () =
   beforeAll(async () => {
     sb = await startTestSandbox({ rateLimit: false });
     ({ keys } = await setupChain(sb));
-    orderA1 = await createOrder(sb, { pharmacy_uid: 'ph-a1', items: [{ pharmacy_sku_uid: 'psku-a1-1', amount: 1 }] });
-    orderA2 = await createOrder(sb, { pharmacy_uid: 'ph-a2', items: [{ pharmacy_sku_uid: 'psku-a2-1', amount: 1 }] });
+    orderA1 = await createOrder(sb, {
+      pharmacy_uid: 'ph-a1',
+      items: [{ pharmacy_sku_uid: 'psku-a1-1', amount: 1 }],
+    });
+    orderA2 = await createOrder(sb, {
+      pharmacy_uid: 'ph-a2',
+      items: [{ pharmacy_sku_uid: 'psku-a2-1', amount: 1 }],
+    });
   });
   afterAll(() => sb.close());
 
@@ -24,7 +36,9 @@ describe('RxScale sandbox: authentication, permissions and pharmacy scope', () =
     });
 
     it('answers 401 api_key_missing when only an Authorization header is sent', async () => {
-      const res = await api(sb, 'GET', '/pharmacy_orders/', { headers: { authorization: 'Bearer something' } });
+      const res = await api(sb, 'GET', '/pharmacy_orders/', {
+        headers: { authorization: 'Bearer something' },
+      });
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('api_key_missing');
     });
@@ -76,10 +90,16 @@ describe('RxScale sandbox: authentication, permissions and pharmacy scope', () =
     });
 
     it('lets stock_write set stock but not the price or the external id', async () => {
-      const stock = await api(sb, 'PATCH', '/pharmacy_skus/psku-a1-2/stock', { key: keys.stockOnly, body: { stock: 6 } });
+      const stock = await api(sb, 'PATCH', '/pharmacy_skus/psku-a1-2/stock', {
+        key: keys.stockOnly,
+        body: { stock: 6 },
+      });
       expect(stock.status).toBe(200);
       expect(stock.body.stock).toBe(6);
-      const price = await api(sb, 'PATCH', '/pharmacy_skus/psku-a1-2', { key: keys.stockOnly, body: { price: 1 } });
+      const price = await api(sb, 'PATCH', '/pharmacy_skus/psku-a1-2', {
+        key: keys.stockOnly,
+        body: { price: 1 },
+      });
       expect(price.status).toBe(403);
       const ext = await api(sb, 'PATCH', '/pharmacy_skus/psku-a1-2/external_id', {
         key: keys.stockOnly,
@@ -101,15 +121,19 @@ describe('RxScale sandbox: authentication, permissions and pharmacy scope', () =
         ['GET', '/payouts'],
       ] as const) {
         const res = await api(sb, method, path, { key: keys.groupA });
-        expect([path, res.status, res.body]).toEqual([path, 400, { error: 'pharmacy_uid is required for group keys' }]);
+        expect([path, res.status, res.body]).toEqual([
+          path,
+          400,
+          { error: 'pharmacy_uid is required for group keys' },
+        ]);
       }
     });
 
     it('lets a group key act on each pharmacy of its group', async () => {
       const a1 = await api(sb, 'GET', '/pharmacy_orders/?pharmacy_uid=ph-a1', { key: keys.groupA });
       const a2 = await api(sb, 'GET', '/pharmacy_orders/?pharmacy_uid=ph-a2', { key: keys.groupA });
-      expect(a1.body.data.map((o: { uid: string }) => o.uid)).toEqual([orderA1]);
-      expect(a2.body.data.map((o: { uid: string }) => o.uid)).toEqual([orderA2]);
+      expect(PharmacyOrderPage.parse(a1.body).data.map((o) => o.uid)).toEqual([orderA1]);
+      expect(PharmacyOrderPage.parse(a2.body).data.map((o) => o.uid)).toEqual([orderA2]);
     });
 
     it('answers 404 when a group key names a pharmacy outside its group or one that does not exist', async () => {
@@ -137,7 +161,10 @@ describe('RxScale sandbox: authentication, permissions and pharmacy scope', () =
         body: { status: 'pending review' },
       });
       expect(foreignPatch.status).toBe(404);
-      const foreignSku = await api(sb, 'PATCH', '/pharmacy_skus/psku-a2-1/stock', { key: keys.a1, body: { stock: 1 } });
+      const foreignSku = await api(sb, 'PATCH', '/pharmacy_skus/psku-a2-1/stock', {
+        key: keys.a1,
+        body: { stock: 1 },
+      });
       expect(foreignSku.status).toBe(404);
       // Nothing changed for the other pharmacy.
       expect((await admin(sb, 'GET', `/orders/${orderA2}`)).body.status).toBe('waiting for pharmacy');
@@ -148,7 +175,12 @@ describe('RxScale sandbox: authentication, permissions and pharmacy scope', () =
   describe('base paths and trailing slashes (API.md §1)', () => {
     it('serves every call under both base paths, with and without the trailing slash', async () => {
       for (const basePath of ['/v1/external-pharmacy-api-v1', '/v1/external_pharmacy_api'] as const) {
-        for (const path of ['/pharmacy_orders/', '/pharmacy_orders', `/pharmacy_orders/${orderA1}`, `/pharmacy_orders/${orderA1}/`]) {
+        for (const path of [
+          '/pharmacy_orders/',
+          '/pharmacy_orders',
+          `/pharmacy_orders/${orderA1}`,
+          `/pharmacy_orders/${orderA1}/`,
+        ]) {
           const res = await api(sb, 'GET', path, { key: keys.a1, basePath });
           expect([basePath, path, res.status]).toEqual([basePath, path, 200]);
         }
@@ -157,13 +189,14 @@ describe('RxScale sandbox: authentication, permissions and pharmacy scope', () =
         expect((await api(sb, 'GET', '/payouts', { key: keys.a1, basePath })).status).toBe(200);
         expect((await api(sb, 'GET', '/payouts/', { key: keys.a1, basePath })).status).toBe(200);
       }
-      const log = await admin(sb, 'GET', '/requests?limit=100000');
-      const bases = new Set(log.body.entries.map((e: { basePath: string | null }) => e.basePath));
+      const bases = new Set((await requestLog(sb)).map((e) => e.basePath));
       expect(bases).toEqual(new Set(['/v1/external-pharmacy-api-v1', '/v1/external_pharmacy_api']));
     });
 
     it('answers 404 Resource not found for an unknown path or base path', async () => {
-      const res = await fetch(`${sb.url}/v2/external_pharmacy_api/pharmacy_orders/`, { headers: { 'x-api-key': keys.a1 } });
+      const res = await fetch(`${sb.url}/v2/external_pharmacy_api/pharmacy_orders/`, {
+        headers: { 'x-api-key': keys.a1 },
+      });
       expect(res.status).toBe(404);
       expect(await res.json()).toEqual({ error: 'Resource not found' });
     });

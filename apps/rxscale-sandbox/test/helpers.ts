@@ -1,6 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSandbox, type RunningSandbox, type SandboxOptions } from '../src/index.js';
+import {
+  startSandbox,
+  type RequestLogEntry,
+  type RunningSandbox,
+  type SandboxOptions,
+  type StatusChange,
+} from '../src/index.js';
 
 export const ALL_PERMISSIONS = [
   'orders_read',
@@ -21,6 +27,7 @@ export function startTestSandbox(options: SandboxOptions = {}): Promise<RunningS
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON off the wire; each test asserts its shape
 export interface HttpAnswer<T = any> {
   status: number;
   headers: Headers;
@@ -38,7 +45,12 @@ async function answer(res: Response): Promise<HttpAnswer> {
   return { status: res.status, headers: res.headers, body };
 }
 
-export async function admin(sb: RunningSandbox, method: string, path: string, body?: unknown): Promise<HttpAnswer> {
+export async function admin(
+  sb: RunningSandbox,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<HttpAnswer> {
   const res = await fetch(`${sb.adminUrl}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -56,21 +68,32 @@ export interface ApiCall {
   signal?: AbortSignal;
 }
 
-export async function api(sb: RunningSandbox, method: string, path: string, call: ApiCall = {}): Promise<HttpAnswer> {
+export async function api(
+  sb: RunningSandbox,
+  method: string,
+  path: string,
+  call: ApiCall = {},
+): Promise<HttpAnswer> {
   const headers: Record<string, string> = { ...call.headers };
   if (call.key !== undefined) headers['x-api-key'] = call.key;
   let body: string | undefined = call.rawBody;
   if (call.body !== undefined) body = JSON.stringify(call.body);
   if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await fetch(`${sb.apiUrl(call.basePath)}${path}`, { method, headers, body, signal: call.signal });
+  const res = await fetch(`${sb.apiUrl(call.basePath)}${path}`, {
+    method,
+    headers,
+    body,
+    signal: call.signal,
+  });
   return answer(res);
 }
 
 /** A small chain: a group with two pharmacies, a pharmacy outside it, keys, SKUs with stock. */
 export async function setupChain(sb: RunningSandbox) {
-  const must = async (path: string, body: unknown) => {
+  const must = async (path: string, body: unknown): Promise<unknown> => {
     const res = await admin(sb, 'POST', path, body);
-    if (res.status !== 201) throw new Error(`setup ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    if (res.status !== 201)
+      throw new Error(`setup ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
     return res.body;
   };
   await must('/groups', { uid: 'grp-a', display_name: 'Gruppe A' });
@@ -78,19 +101,42 @@ export async function setupChain(sb: RunningSandbox) {
   await must('/pharmacies', { uid: 'ph-a1', display_name: 'Apotheke A1', group_uid: 'grp-a' });
   await must('/pharmacies', { uid: 'ph-a2', display_name: 'Apotheke A2', group_uid: 'grp-a' });
   await must('/pharmacies', { uid: 'ph-b1', display_name: 'Apotheke B1', group_uid: 'grp-b' });
-  const key = async (body: Record<string, unknown>) => ((await must('/api-keys', body)) as { key: string }).key;
+  const key = async (body: Record<string, unknown>) =>
+    ((await must('/api-keys', body)) as { key: string }).key;
   const keys = {
     a1: await key({ name: 'A1 all', pharmacy_uid: 'ph-a1', permissions: ALL_PERMISSIONS }),
     a2: await key({ name: 'A2 all', pharmacy_uid: 'ph-a2', permissions: ALL_PERMISSIONS }),
     groupA: await key({ name: 'group A', group_uid: 'grp-a', permissions: ALL_PERMISSIONS }),
-    readOnly: await key({ name: 'A1 read', pharmacy_uid: 'ph-a1', permissions: ['orders_read', 'stock_read'] }),
+    readOnly: await key({
+      name: 'A1 read',
+      pharmacy_uid: 'ph-a1',
+      permissions: ['orders_read', 'stock_read'],
+    }),
     stockOnly: await key({ name: 'A1 stock', pharmacy_uid: 'ph-a1', permissions: ['stock_write'] }),
   };
   await must('/skus', { uid: 'sku-1', display_name: 'Ibuprofen 400 mg, 20 Tabletten', pzn: '06312077' });
   await must('/skus', { uid: 'sku-2', display_name: 'Paracetamol 500 mg, 20 Tabletten', pzn: '01126111' });
-  await must('/pharmacy-skus', { uid: 'psku-a1-1', pharmacy_uid: 'ph-a1', sku_uid: 'sku-1', price: 599, stock: 20 });
-  await must('/pharmacy-skus', { uid: 'psku-a1-2', pharmacy_uid: 'ph-a1', sku_uid: 'sku-2', price: 399, stock: 5 });
-  await must('/pharmacy-skus', { uid: 'psku-a2-1', pharmacy_uid: 'ph-a2', sku_uid: 'sku-1', price: 649, stock: 7 });
+  await must('/pharmacy-skus', {
+    uid: 'psku-a1-1',
+    pharmacy_uid: 'ph-a1',
+    sku_uid: 'sku-1',
+    price: 599,
+    stock: 20,
+  });
+  await must('/pharmacy-skus', {
+    uid: 'psku-a1-2',
+    pharmacy_uid: 'ph-a1',
+    sku_uid: 'sku-2',
+    price: 399,
+    stock: 5,
+  });
+  await must('/pharmacy-skus', {
+    uid: 'psku-a2-1',
+    pharmacy_uid: 'ph-a2',
+    sku_uid: 'sku-1',
+    price: 649,
+    stock: 7,
+  });
   return { keys };
 }
 
@@ -103,7 +149,12 @@ export async function createOrder(sb: RunningSandbox, body: Record<string, unkno
 export interface Received {
   headers: IncomingHttpHeaders;
   raw: Buffer;
-  json: any;
+  json: {
+    event_type: string;
+    timestamp: number;
+    payload_version: string;
+    data: { uid: string; status?: string };
+  };
 }
 
 /** A real HTTP receiver for webhooks on port 0; `respond` chooses the status of each delivery. */
@@ -114,7 +165,11 @@ export async function startReceiver(respond: (n: number, r: Received) => number 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
-      const r: Received = { headers: req.headers, raw, json: JSON.parse(raw.toString('utf8')) };
+      const r: Received = {
+        headers: req.headers,
+        raw,
+        json: JSON.parse(raw.toString('utf8')) as Received['json'],
+      };
       received.push(r);
       res.statusCode = respond(received.length, r);
       res.end();
@@ -134,7 +189,10 @@ export async function startReceiver(respond: (n: number, r: Received) => number 
 }
 
 /** Polls until `check` returns a value other than undefined/false (no fixed sleeps in tests). */
-export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string) {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+) {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const v = await check();
@@ -157,4 +215,13 @@ export async function deliveries(sb: RunningSandbox) {
       attempts: Array<{ attempt: number; status: number | null; durationMs: number; error: string | null }>;
     }>;
   };
+}
+
+export async function requestLog(sb: RunningSandbox, limit = 100_000): Promise<RequestLogEntry[]> {
+  return ((await admin(sb, 'GET', `/requests?limit=${limit}`)).body as { entries: RequestLogEntry[] })
+    .entries;
+}
+
+export async function statusHistory(sb: RunningSandbox, orderUid: string): Promise<StatusChange[]> {
+  return (await admin(sb, 'GET', `/orders/${orderUid}/history`)).body as StatusChange[];
 }

@@ -1,4 +1,4 @@
-import { PharmacySku } from '@rxbridge/rxscale-client';
+import { PharmacySku, PharmacySkuPage, ValidationErrorBody } from '@rxbridge/rxscale-contract';
 import type { RunningSandbox } from '../src/index.js';
 import { admin, api, setupChain, startTestSandbox } from './helpers.js';
 
@@ -24,7 +24,10 @@ describe('RxScale sandbox: bodies, SKUs and rate limits', () => {
     });
 
     it('answers 400 to malformed JSON', async () => {
-      const res = await api(sb, 'PATCH', '/pharmacy_skus/psku-a1-1/stock', { key: keys.a1, rawBody: '{"stock": 5' });
+      const res = await api(sb, 'PATCH', '/pharmacy_skus/psku-a1-1/stock', {
+        key: keys.a1,
+        rawBody: '{"stock": 5',
+      });
       expect(res).toMatchObject({ status: 400, body: { error: 'Malformed JSON body' } });
     });
 
@@ -39,14 +42,21 @@ describe('RxScale sandbox: bodies, SKUs and rate limits', () => {
         body: { stock: -3, price: 'cheap' },
       });
       expect(res.status).toBe(400);
-      expect(res.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['price', 'stock']);
+      expect(
+        ValidationErrorBody.parse(res.body)
+          .details.map((d) => d.field)
+          .sort(),
+      ).toEqual(['price', 'stock']);
       expect((await api(sb, 'PATCH', '/pharmacy_skus/psku-a1-1/stock', { key: keys.a1 })).status).toBe(400);
     });
   });
 
   describe('SKU endpoints (API.md §7.6-§7.9)', () => {
     it('sets stock absolutely, price and external id, and lists the result', async () => {
-      const stock = await api(sb, 'PATCH', '/pharmacy_skus/psku-a1-1/stock', { key: keys.a1, body: { stock: 42 } });
+      const stock = await api(sb, 'PATCH', '/pharmacy_skus/psku-a1-1/stock', {
+        key: keys.a1,
+        body: { stock: 42 },
+      });
       expect(PharmacySku.parse(stock.body).stock).toBe(42);
       const upd = await api(sb, 'PATCH', '/pharmacy_skus/psku-a1-1', { key: keys.a1, body: { price: 2349 } });
       expect(PharmacySku.parse(upd.body)).toMatchObject({ price: 2349, stock: 42 });
@@ -56,7 +66,7 @@ describe('RxScale sandbox: bodies, SKUs and rate limits', () => {
       });
       expect(ext.body.external_id).toBe('WAWI-448812');
       const list = await api(sb, 'GET', '/pharmacy_skus/', { key: keys.a1 });
-      expect(list.body.data.find((s: { uid: string }) => s.uid === 'psku-a1-1')).toMatchObject({
+      expect(PharmacySkuPage.parse(list.body).data.find((s) => s.uid === 'psku-a1-1')).toMatchObject({
         stock: 42,
         price: 2349,
         external_id: 'WAWI-448812',
@@ -66,16 +76,44 @@ describe('RxScale sandbox: bodies, SKUs and rate limits', () => {
     });
 
     it('hides the SKU type an account hides, from the list and the updates', async () => {
-      await admin(sb, 'POST', '/pharmacies', { uid: 'ph-h', display_name: 'Hidden digital', hidden_sku_type: 'digital' });
-      await admin(sb, 'POST', '/skus', { uid: 'sku-dig', display_name: 'Digital voucher', pzn: '99999999', digital: true });
-      await admin(sb, 'POST', '/pharmacy-skus', { uid: 'psku-h-d', pharmacy_uid: 'ph-h', sku_uid: 'sku-dig', price: 1, stock: 1 });
-      await admin(sb, 'POST', '/pharmacy-skus', { uid: 'psku-h-p', pharmacy_uid: 'ph-h', sku_uid: 'sku-1', price: 1, stock: 1 });
-      const key = (await admin(sb, 'POST', '/api-keys', { name: 'h', pharmacy_uid: 'ph-h', permissions: ['stock_read', 'stock_write'] }))
-        .body.key;
+      await admin(sb, 'POST', '/pharmacies', {
+        uid: 'ph-h',
+        display_name: 'Hidden digital',
+        hidden_sku_type: 'digital',
+      });
+      await admin(sb, 'POST', '/skus', {
+        uid: 'sku-dig',
+        display_name: 'Digital voucher',
+        pzn: '99999999',
+        digital: true,
+      });
+      await admin(sb, 'POST', '/pharmacy-skus', {
+        uid: 'psku-h-d',
+        pharmacy_uid: 'ph-h',
+        sku_uid: 'sku-dig',
+        price: 1,
+        stock: 1,
+      });
+      await admin(sb, 'POST', '/pharmacy-skus', {
+        uid: 'psku-h-p',
+        pharmacy_uid: 'ph-h',
+        sku_uid: 'sku-1',
+        price: 1,
+        stock: 1,
+      });
+      const key = (
+        await admin(sb, 'POST', '/api-keys', {
+          name: 'h',
+          pharmacy_uid: 'ph-h',
+          permissions: ['stock_read', 'stock_write'],
+        })
+      ).body.key;
       const list = await api(sb, 'GET', '/pharmacy_skus/', { key });
-      expect(list.body.data.map((s: { uid: string }) => s.uid)).toEqual(['psku-h-p']);
+      expect(PharmacySkuPage.parse(list.body).data.map((s) => s.uid)).toEqual(['psku-h-p']);
       expect(list.body.totalRegistries).toBe(1);
-      expect((await api(sb, 'PATCH', '/pharmacy_skus/psku-h-d/stock', { key, body: { stock: 5 } })).status).toBe(404);
+      expect(
+        (await api(sb, 'PATCH', '/pharmacy_skus/psku-h-d/stock', { key, body: { stock: 5 } })).status,
+      ).toBe(404);
     });
   });
 
@@ -87,21 +125,36 @@ describe('RxScale sandbox: bodies, SKUs and rate limits', () => {
     beforeAll(async () => {
       limited = await startTestSandbox({ rateLimit: true });
       await admin(limited, 'POST', '/pharmacies', { uid: 'ph-r', display_name: 'R' });
-      key = (await admin(limited, 'POST', '/api-keys', { name: 'r', pharmacy_uid: 'ph-r', permissions: ['orders_read'] })).body.key;
-      otherKey = (await admin(limited, 'POST', '/api-keys', { name: 'r2', pharmacy_uid: 'ph-r', permissions: ['orders_read'] })).body
-        .key;
+      key = (
+        await admin(limited, 'POST', '/api-keys', {
+          name: 'r',
+          pharmacy_uid: 'ph-r',
+          permissions: ['orders_read'],
+        })
+      ).body.key;
+      otherKey = (
+        await admin(limited, 'POST', '/api-keys', {
+          name: 'r2',
+          pharmacy_uid: 'ph-r',
+          permissions: ['orders_read'],
+        })
+      ).body.key;
     });
     afterAll(() => limited.close());
 
     it('answers 429 Rate limit exceeded once a key has made 10 calls within a second', async () => {
       // 15 calls at once land within one second on any machine; the sandbox's counters say what it saw.
-      const results = await Promise.all(Array.from({ length: 15 }, () => api(limited, 'GET', '/pharmacy_orders/', { key })));
+      const results = await Promise.all(
+        Array.from({ length: 15 }, () => api(limited, 'GET', '/pharmacy_orders/', { key })),
+      );
       const statuses = results.map((r) => r.status);
       expect(statuses.filter((s) => s === 200)).toHaveLength(10);
       expect(statuses.filter((s) => s === 429)).toHaveLength(5);
       expect(results.find((r) => r.status === 429)?.body).toEqual({ error: 'Rate limit exceeded' });
       const stats = (await admin(limited, 'GET', '/rate-limit')).body;
-      const mine = Object.values(stats.keys as Record<string, { allowed: number; limited: number; maxPerSecond: number }>)[0];
+      const mine = Object.values(
+        stats.keys as Record<string, { allowed: number; limited: number; maxPerSecond: number }>,
+      )[0];
       expect(mine).toMatchObject({ allowed: 10, limited: 5, maxPerSecond: 10 });
       expect(stats.limits).toEqual({ perSecond: 10, perMinute: 600 });
     });
@@ -111,7 +164,9 @@ describe('RxScale sandbox: bodies, SKUs and rate limits', () => {
     });
 
     it('can be switched off through the admin API, and still counts', async () => {
-      expect((await admin(limited, 'PUT', '/rate-limit', { enabled: false })).body).toEqual({ enabled: false });
+      expect((await admin(limited, 'PUT', '/rate-limit', { enabled: false })).body).toEqual({
+        enabled: false,
+      });
       const results = await Promise.all(
         Array.from({ length: 20 }, () => api(limited, 'GET', '/pharmacy_orders/', { key: otherKey })),
       );

@@ -5,7 +5,7 @@ import {
   PharmacySkuStockUpdatedEvent,
   WebhookRegisterResponse,
   WebhookSubscriptionList,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 import type { RunningSandbox } from '../src/index.js';
 import {
   admin,
@@ -49,7 +49,8 @@ describe('RxScale sandbox: webhooks', () => {
     expect(res.status).toBe(201);
     return WebhookRegisterResponse.parse(res.body);
   };
-  const order = () => createOrder(sb, { pharmacy_uid: 'ph-a1', items: [{ pharmacy_sku_uid: 'psku-a1-1', amount: 2 }] });
+  const order = () =>
+    createOrder(sb, { pharmacy_uid: 'ph-a1', items: [{ pharmacy_sku_uid: 'psku-a1-1', amount: 2 }] });
   const settled = () => waitFor(async () => (await deliveries(sb)).idle, 'webhook deliveries to settle');
 
   describe('subscriptions (API.md §7.10-§7.12)', () => {
@@ -121,9 +122,14 @@ describe('RxScale sandbox: webhooks', () => {
     it('sends pharmacy_order_updated for a status change, a cancellation and a completion', async () => {
       await register('pharmacy_order_updated');
       const uid = await order();
-      await api(sb, 'PATCH', `/pharmacy_orders/${uid}/status`, { key: keys.a1, body: { status: 'pending review' } });
+      await api(sb, 'PATCH', `/pharmacy_orders/${uid}/status`, {
+        key: keys.a1,
+        body: { status: 'pending review' },
+      });
       const cancelled = await order();
-      expect((await admin(sb, 'POST', `/orders/${cancelled}/cancel`, { reason: 'patient withdrew' })).status).toBe(200);
+      expect(
+        (await admin(sb, 'POST', `/orders/${cancelled}/cancel`, { reason: 'patient withdrew' })).status,
+      ).toBe(200);
       for (const s of ['in-progress', 'ready_for_pickup'])
         await api(sb, 'PATCH', `/pharmacy_orders/${uid}/status`, { key: keys.a1, body: { status: s } });
       await api(sb, 'PATCH', `/pharmacy_orders/${uid}/complete_order`, { key: keys.a1, body: {} });
@@ -141,9 +147,14 @@ describe('RxScale sandbox: webhooks', () => {
 
     it('does not echo the pharmacy’s own status change when that is switched off', async () => {
       await register('pharmacy_order_updated');
-      expect((await admin(sb, 'PATCH', '/settings', { echoStatusChanges: false })).body.echoStatusChanges).toBe(false);
+      expect(
+        (await admin(sb, 'PATCH', '/settings', { echoStatusChanges: false })).body.echoStatusChanges,
+      ).toBe(false);
       const uid = await order();
-      await api(sb, 'PATCH', `/pharmacy_orders/${uid}/status`, { key: keys.a1, body: { status: 'pending review' } });
+      await api(sb, 'PATCH', `/pharmacy_orders/${uid}/status`, {
+        key: keys.a1,
+        body: { status: 'pending review' },
+      });
       await admin(sb, 'POST', `/orders/${uid}/cancel`, {});
       await waitFor(() => receiver.received.length === 1 && true, 'the cancel event');
       await settled();
@@ -160,7 +171,11 @@ describe('RxScale sandbox: webhooks', () => {
       expect(receiver.received).toHaveLength(1);
       const r = receiver.received[0]!;
       expect(signatureValid(r, sub.signing_secret)).toBe(true);
-      expect(PharmacySkuStockUpdatedEvent.parse(r.json).data).toMatchObject({ uid: 'psku-a1-1', stock: 11, pharmacy: 'ph-a1' });
+      expect(PharmacySkuStockUpdatedEvent.parse(r.json).data).toMatchObject({
+        uid: 'psku-a1-1',
+        stock: 11,
+        pharmacy: 'ph-a1',
+      });
     });
 
     it('retries a 500 with backoff until 2xx, recording every attempt', async () => {
@@ -238,12 +253,20 @@ describe('RxScale sandbox: webhooks', () => {
     it('delays deliveries of one event type only', async () => {
       await register('pharmacy_order_created');
       await register('pharmacy_sku_stock_updated');
-      await admin(sb, 'POST', '/faults', { kind: 'webhook_latency', eventType: 'pharmacy_order_created', ms: 300, count: 1 });
+      await admin(sb, 'POST', '/faults', {
+        kind: 'webhook_latency',
+        eventType: 'pharmacy_order_created',
+        ms: 300,
+        count: 1,
+      });
       await order();
       await admin(sb, 'PATCH', '/pharmacy-skus/psku-a1-2/stock', { stock: 9 });
       await waitFor(() => receiver.received.length === 2 && true, 'both events');
       // The stock event was raised second but arrives first: only order events were delayed.
-      expect(receiver.received.map((r) => r.json.event_type)).toEqual(['pharmacy_sku_stock_updated', 'pharmacy_order_created']);
+      expect(receiver.received.map((r) => r.json.event_type)).toEqual([
+        'pharmacy_sku_stock_updated',
+        'pharmacy_order_created',
+      ]);
     });
   });
 });

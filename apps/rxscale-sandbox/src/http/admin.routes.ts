@@ -40,7 +40,8 @@ export interface AdminDeps {
 
 const input = <T extends z.ZodType>(schema: T, request: FastifyRequest): z.infer<T> =>
   parseOr400(schema, parseJsonBody(request.body), 'Invalid admin input');
-const param = (request: FastifyRequest, name: string): string => (request.params as Record<string, string>)[name] ?? '';
+const param = (request: FastifyRequest, name: string): string =>
+  (request.params as Record<string, string>)[name] ?? '';
 const LimitQuery = z.object({
   limit: z.coerce.number().pipe(z.int().min(1, 'limit must be 1 or more').max(100_000)).default(1000),
 });
@@ -117,12 +118,17 @@ export function registerAdminApi(app: FastifyInstance, d: AdminDeps): void {
   app.post('/_admin/orders/:uid/cancel', (request) =>
     d.orders.adminView(d.orders.cancel(param(request, 'uid'), input(AdminCancelInput, request).reason)),
   );
-  app.post('/_admin/orders/:uid/assign', (request) => d.orders.adminView(d.orders.assign(param(request, 'uid'))));
+  app.post('/_admin/orders/:uid/assign', (request) =>
+    d.orders.adminView(d.orders.assign(param(request, 'uid'))),
+  );
 
   app.get('/_admin/requests', (request) =>
     d.requestLog.list(parseOr400(LimitQuery, request.query, 'Invalid admin input').limit),
   );
-  app.get('/_admin/webhook-deliveries', () => ({ idle: d.dispatcher.idle(), deliveries: d.dispatcher.list() }));
+  app.get('/_admin/webhook-deliveries', () => ({
+    idle: d.dispatcher.idle(),
+    deliveries: d.dispatcher.list(),
+  }));
 
   app.get('/_admin/faults', () => d.faults.list());
   app.post('/_admin/faults', (request, reply) => {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ERROR_MESSAGES, type AuthErrorCode, type ValidationErrorBody } from '@rxbridge/rxscale-client';
+import { ERROR_MESSAGES, type AuthErrorCode, type ValidationErrorBody } from '@rxbridge/rxscale-contract';
 
 /** An answer other than success, with the body in one of RxScale's three shapes (API.md §5). */
 export class HttpError extends Error {

@@ -14,7 +14,7 @@ import {
   WebhookRegisterRequest,
   type EndpointDefinition,
   type RxScaleEndpointName,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 import type { FaultRegistry } from '../faults.js';
 import { hashApiKey } from '../ids.js';
 import type { OrdersService } from '../orders.service.js';
@@ -67,7 +67,10 @@ export function registerRxScaleApi(app: FastifyInstance, deps: RxScaleApiDeps): 
   const handlers: Record<RxScaleEndpointName, (c: Call) => Result> = {
     health: () => ({ body: { status: 'ok' } }),
     listPharmacyOrders: (c) => ({
-      body: orders.list(c.pharmacyUid, parseOr400(ListPharmacyOrdersQuery, c.query, 'Invalid query parameters')),
+      body: orders.list(
+        c.pharmacyUid,
+        parseOr400(ListPharmacyOrdersQuery, c.query, 'Invalid query parameters'),
+      ),
     }),
     getPharmacyOrder: (c) => ({ body: orders.get(c.pharmacyUid, c.uid) }),
     updatePharmacyOrderStatus: (c) => ({
@@ -90,10 +93,18 @@ export function registerRxScaleApi(app: FastifyInstance, deps: RxScaleApiDeps): 
       body: skus.list(c.pharmacyUid, parseOr400(ListPharmacySkusQuery, c.query, 'Invalid query parameters')),
     }),
     updatePharmacySku: (c) => ({
-      body: skus.update(c.pharmacyUid, c.uid, parseOr400(PharmacySkuUpdateRequest, c.body(), 'Invalid request body')),
+      body: skus.update(
+        c.pharmacyUid,
+        c.uid,
+        parseOr400(PharmacySkuUpdateRequest, c.body(), 'Invalid request body'),
+      ),
     }),
     updatePharmacySkuStock: (c) => ({
-      body: skus.update(c.pharmacyUid, c.uid, parseOr400(StockUpdateRequest, c.body(), 'Invalid request body')),
+      body: skus.update(
+        c.pharmacyUid,
+        c.uid,
+        parseOr400(StockUpdateRequest, c.body(), 'Invalid request body'),
+      ),
     }),
     updatePharmacySkuExternalId: (c) => ({
       body: skus.updateExternalId(
@@ -105,19 +116,28 @@ export function registerRxScaleApi(app: FastifyInstance, deps: RxScaleApiDeps): 
     listWebhooks: (c) => ({ body: subscriptions.list(c.pharmacyUid) }),
     registerWebhook: (c) => ({
       status: 201,
-      body: subscriptions.register(c.pharmacyUid, parseOr400(WebhookRegisterRequest, c.body(), 'Invalid request body')),
+      body: subscriptions.register(
+        c.pharmacyUid,
+        parseOr400(WebhookRegisterRequest, c.body(), 'Invalid request body'),
+      ),
     }),
     deleteWebhook: (c) => {
       subscriptions.remove(c.pharmacyUid, c.uid);
       return { status: 204 };
     },
     listPayouts: (c) => ({
-      body: orders.listPayouts(c.pharmacyUid, parseOr400(ListPayoutsQuery, c.query, 'Invalid query parameters')),
+      body: orders.listPayouts(
+        c.pharmacyUid,
+        parseOr400(ListPayoutsQuery, c.query, 'Invalid query parameters'),
+      ),
     }),
   };
 
   for (const basePath of RXSCALE_BASE_PATHS) {
-    for (const [name, def] of Object.entries(RXSCALE_ENDPOINTS) as [RxScaleEndpointName, EndpointDefinition][]) {
+    for (const [name, def] of Object.entries(RXSCALE_ENDPOINTS) as [
+      RxScaleEndpointName,
+      EndpointDefinition,
+    ][]) {
       const url = basePath + def.path.replace('{uid}', ':uid');
       const variants = url.endsWith('/') ? [url, url.slice(0, -1)] : [url, `${url}/`];
       for (const variant of variants)
@@ -138,7 +158,12 @@ async function handle(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<unknown> {
-  const meta: RequestMeta = { endpoint: `${def.method} ${def.path}`, basePath, keyId: null, pharmacyUid: null };
+  const meta: RequestMeta = {
+    endpoint: `${def.method} ${def.path}`,
+    basePath,
+    keyId: null,
+    pharmacyUid: null,
+  };
   requestMeta.set(request, meta);
   await applyEndpointFaults(deps, def, reply);
   const key = authenticate(deps.store, request.headers);
@@ -156,7 +181,11 @@ async function handle(
   return result.body;
 }
 
-async function applyEndpointFaults(deps: RxScaleApiDeps, def: EndpointDefinition, reply: FastifyReply): Promise<void> {
+async function applyEndpointFaults(
+  deps: RxScaleApiDeps,
+  def: EndpointDefinition,
+  reply: FastifyReply,
+): Promise<void> {
   const faults = deps.faults.forEndpoint(def.method, def.path);
   if (faults.length === 0) return;
   for (const f of faults) if (f.kind === 'latency') await sleep(f.ms, deps.shutdown);
@@ -183,7 +212,8 @@ async function applyEndpointFaults(deps: RxScaleApiDeps, def: EndpointDefinition
 function authenticate(store: SandboxStore, headers: FastifyRequest['headers']): ApiKeyRecord {
   const value = headers['x-api-key'];
   if (value === undefined || value === '') {
-    if (headers.authorization !== undefined) throw authError(401, 'api_key_missing', 'X-API-Key header expected');
+    if (headers.authorization !== undefined)
+      throw authError(401, 'api_key_missing', 'X-API-Key header expected');
     throw authError(401, 'authorization_header_missing', 'Authorization or X-API-Key header missing');
   }
   if (Array.isArray(value)) throw authError(401, 'invalid_header', 'X-API-Key header must be sent once');

@@ -2,7 +2,7 @@ import type {
   WebhookRegisterRequest,
   WebhookRegisterResponse,
   WebhookSubscriptionList,
-} from '@rxbridge/rxscale-client';
+} from '@rxbridge/rxscale-contract';
 import { conflict, notFound } from '../http/http-error.js';
 import { newSigningSecret, newUid, unixNow } from '../ids.js';
 import type { SandboxStore } from '../store.js';
@@ -22,7 +22,11 @@ export class SubscriptionsService {
 
   register(pharmacyUid: string, req: WebhookRegisterRequest): WebhookRegisterResponse {
     for (const s of this.store.subscriptions.values())
-      if (s.pharmacy_uid === pharmacyUid && s.target === req.target && s.notification_type === req.notification_type)
+      if (
+        s.pharmacy_uid === pharmacyUid &&
+        s.target === req.target &&
+        s.notification_type === req.notification_type
+      )
         throw conflict('A subscription for this target and notification_type already exists');
     const sub = {
       uid: newUid('sub'),
@@ -33,7 +37,12 @@ export class SubscriptionsService {
       created_at: unixNow(),
     };
     this.store.subscriptions.set(sub.uid, sub);
-    return { uid: sub.uid, target: sub.target, notification_type: sub.notification_type, signing_secret: sub.signing_secret };
+    return {
+      uid: sub.uid,
+      target: sub.target,
+      notification_type: sub.notification_type,
+      signing_secret: sub.signing_secret,
+    };
   }
 
   remove(pharmacyUid: string, uid: string): void {

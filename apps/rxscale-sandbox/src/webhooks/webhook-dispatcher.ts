@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { WebhookEventType } from '@rxbridge/rxscale-client';
+import type { WebhookEventType } from '@rxbridge/rxscale-contract';
 import type { WebhookDeliveryOptions } from '../config.js';
 import type { FaultRegistry } from '../faults.js';
 import { unixNow } from '../ids.js';
@@ -131,7 +131,12 @@ export class WebhookDispatcher implements EventSink {
     }
   }
 
-  private newRecord(sub: SubscriptionRecord, timestamp: number, dataUid: string, duplicate: boolean): DeliveryRecord {
+  private newRecord(
+    sub: SubscriptionRecord,
+    timestamp: number,
+    dataUid: string,
+    duplicate: boolean,
+  ): DeliveryRecord {
     const record: DeliveryRecord = {
       id: `dlv-${randomBytes(5).toString('hex')}`,
       subscriptionUid: sub.uid,
@@ -223,7 +228,10 @@ export class WebhookDispatcher implements EventSink {
 }
 
 /** Exponential backoff without jitter (deterministic for tests): the wait after attempt n. */
-export function retryDelayMs(attempt: number, options: Pick<WebhookDeliveryOptions, 'baseDelayMs' | 'maxDelayMs'>): number {
+export function retryDelayMs(
+  attempt: number,
+  options: Pick<WebhookDeliveryOptions, 'baseDelayMs' | 'maxDelayMs'>,
+): number {
   return Math.min(options.baseDelayMs * 2 ** (attempt - 1), options.maxDelayMs);
 }
 

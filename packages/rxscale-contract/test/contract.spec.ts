@@ -30,7 +30,7 @@ import {
   WebhookRegisterRequest,
   WebhookRegisterResponse,
   WebhookSubscriptionList,
-} from '../../src/contract/index.js';
+} from '../src/index.js';
 import {
   listOrdersExample,
   listSkusExample,
