@@ -1,4 +1,4 @@
-import { DEFAULT_RXSCALE_BASE_PATH } from '../contract/endpoints.js';
+import { DEFAULT_RXSCALE_BASE_PATH } from '../contract/index.js';
 import { RxScaleConfigError } from '../errors.js';
 
 /**

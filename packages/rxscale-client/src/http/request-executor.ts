@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import type { HttpMethod } from '../contract/endpoints.js';
+import type { HttpMethod } from '../contract/index.js';
 import { abortReason } from '../abort-reason.js';
 import { InProcessRateBudget } from '../budget/in-process-rate-budget.js';
 import type { RateBudget, RxScalePriority } from '../budget/rate-budget.js';

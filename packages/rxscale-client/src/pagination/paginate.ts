@@ -1,4 +1,4 @@
-import { MAX_PAGE_LIMIT } from '../contract/pagination.js';
+import { MAX_PAGE_LIMIT } from '../contract/index.js';
 import { RxScaleConfigError, RxScaleSchemaError } from '../errors.js';
 
 /** RxScale's pagination envelope (API.md §4). */
