@@ -152,7 +152,7 @@ const gateway = spawn(process.execPath, [gatewayMain], {
     GATEWAY_PORT: '3952',
     GATEWAY_HOST: '127.0.0.1',
     KAFKA_BROKERS: brokers,
-    GATEWAY_LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'warn',
     GATEWAY_WEBHOOK_SECRETS: JSON.stringify({ default: { pharmacy_order_created: [secret] } }),
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   },
@@ -202,8 +202,8 @@ await consumer.disconnect();
 await admin.disconnect();
 const missing = [...accepted].filter((uid) => !found.has(uid)).length;
 
-const batchCount = Number(/gateway_produce_batch_size_count (\d+)/.exec(metrics)?.[1] ?? NaN);
-const batchSum = Number(/gateway_produce_batch_size_sum (\d+)/.exec(metrics)?.[1] ?? NaN);
+const batchCount = Number(/rxbridge_gateway_produce_batch_size_count\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? NaN);
+const batchSum = Number(/rxbridge_gateway_produce_batch_size_sum\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? NaN);
 report(
   'gateway',
   {

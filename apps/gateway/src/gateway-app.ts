@@ -2,27 +2,23 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import pino, { type Logger } from 'pino';
+import { createLogger, type ServiceLogger } from '@rxbridge/service-kit';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { GatewayModule } from './gateway.module.js';
 import { HttpErrorFilter } from './http-error.filter.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { WebhookIngestService } from './webhooks/webhook-ingest.service.js';
 
-export function createGatewayLogger(config: GatewayConfig): Logger {
-  // Headers are logged by nothing here; the redaction guards against a future `req` in a log line.
-  return pino({
-    name: 'gateway',
-    level: config.logLevel,
-    redact: ['req.headers["x-webhook-signature"]', 'req.body', 'body', 'rawBody', 'secret', 'secrets'],
-  });
+export function createGatewayLogger(config: GatewayConfig): ServiceLogger {
+  // service-kit's logger censors signatures, secrets and patient data by key name; the gateway logs no body.
+  return createLogger({ service: 'gateway', level: config.logLevel });
 }
 
 /**
  * Builds the gateway (not yet listening). Fastify reads the body; the JSON parser keeps the exact bytes
  * as a Buffer, because the signature covers those bytes and nothing re-serialised.
  */
-export async function createGatewayApp(config: GatewayConfig, logger = createGatewayLogger(config)): Promise<NestFastifyApplication> {
+export async function createGatewayApp(config: GatewayConfig, logger: ServiceLogger = createGatewayLogger(config)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes, logger: false });
   const fastify: FastifyInstance = adapter.getInstance();
   fastify.removeAllContentTypeParsers();

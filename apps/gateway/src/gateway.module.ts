@@ -1,11 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import type { Logger } from 'pino';
+import { HealthModule, MetricsModule, ServiceMetrics, type ServiceLogger } from '@rxbridge/service-kit';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER } from './gateway.tokens.js';
-import { HealthController } from './health/health.controller.js';
 import { KafkaIngestProducer } from './kafka/kafka-ingest.producer.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
-import { MetricsController } from './metrics/metrics.controller.js';
 import { VERIFY_WEBHOOK_SIGNATURE, verifyWithRxScaleClient } from './webhooks/signature-verifier.js';
 import { WebhookController } from './webhooks/webhook.controller.js';
 import { WebhookIngestService } from './webhooks/webhook-ingest.service.js';
@@ -13,10 +11,19 @@ import { WebhookSecretBook } from './webhooks/webhook-secrets.js';
 
 @Module({})
 export class GatewayModule {
-  static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
+  static forRoot(config: GatewayConfig, logger: ServiceLogger): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [WebhookController, HealthController, MetricsController],
+      // Global so that HealthModule's factory can inject the producer for /health/ready.
+      global: true,
+      imports: [
+        MetricsModule.forRoot(new ServiceMetrics({ service: 'gateway' })),
+        HealthModule.forRoot({
+          useFactory: (producer: KafkaIngestProducer) => [producer.readinessCheck()],
+          inject: [KafkaIngestProducer],
+        }),
+      ],
+      controllers: [WebhookController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_LOGGER, useValue: logger },
@@ -26,6 +33,7 @@ export class GatewayModule {
         KafkaIngestProducer,
         WebhookIngestService,
       ],
+      exports: [KafkaIngestProducer],
     };
   }
 }

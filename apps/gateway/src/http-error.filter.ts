@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { Logger } from 'pino';
+import type { ServiceLogger } from '@rxbridge/service-kit';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 
 /**
@@ -12,7 +12,7 @@ import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 export class HttpErrorFilter implements ExceptionFilter {
   constructor(
     private readonly metrics: GatewayMetrics,
-    private readonly logger: Logger,
+    private readonly logger: ServiceLogger,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -27,6 +27,10 @@ export class HttpErrorFilter implements ExceptionFilter {
       error = 'payload_too_large';
     } else if (status === 404) {
       error = 'not_found';
+    } else if (exception instanceof HttpException && status === 503) {
+      // /health/ready's report (service-kit's HealthController) names the failed check; it holds no secret.
+      void reply.code(status).send(exception.getResponse());
+      return;
     } else if (status >= 500) {
       error = 'internal';
       this.logger.error({ err: exception instanceof Error ? { name: exception.name, message: exception.message } : 'unknown' }, 'request failed');

@@ -1,13 +1,14 @@
-import { GatewayConfigError, loadGatewayConfig } from './config/gateway-config.js';
+import { CONFIG_EXIT_CODE, ConfigError } from '@rxbridge/service-kit';
+import { loadGatewayConfig } from './config/gateway-config.js';
 import { createGatewayApp, createGatewayLogger } from './gateway-app.js';
 
 let config;
 try {
   config = loadGatewayConfig(process.env);
 } catch (err) {
-  if (!(err instanceof GatewayConfigError)) throw err;
-  console.error(`[gateway] refusing to start: ${err.message}`);
-  process.exit(1);
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`[gateway] refusing to start: ${err.message}\n`);
+  process.exit(CONFIG_EXIT_CODE);
 }
 const logger = createGatewayLogger(config);
 const app = await createGatewayApp(config, logger);

@@ -67,6 +67,7 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
         // The incoming trace continues: same trace id, the gateway's own span id.
         expect(rec!.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
         expect(rec!.headers.traceparent).not.toContain('00f067aa0ba902b7');
+        expect(rec!.headers.correlationid).toMatch(/^[0-9a-f-]{36}$/);
       }
     });
 
@@ -284,14 +285,16 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
       const ready = await fetch(`${url}/health/ready`);
       expect(ready.status).toBe(200);
       const metrics = await (await fetch(`${url}/metrics`)).text();
-      expect(metrics).toMatch(/gateway_webhook_requests_total\{outcome="stored"\} [1-9]/);
-      expect(metrics).toMatch(/gateway_webhook_requests_total\{outcome="bad_signature"\} [1-9]/);
-      expect(metrics).toMatch(/gateway_webhook_requests_total\{outcome="too_large"\} 1/);
-      expect(metrics).toMatch(/gateway_webhook_requests_total\{outcome="unsupported_media_type"\} 1/);
-      expect(metrics).toMatch(/gateway_webhook_requests_total\{outcome="unknown_source"\} 1/);
-      expect(metrics).toContain('gateway_signature_verify_seconds_count');
-      expect(metrics).toContain('gateway_produce_seconds_count');
-      expect(metrics).toContain('gateway_produce_batch_size_bucket');
+      const count = (outcome: string) =>
+        Number(new RegExp(`rxbridge_gateway_webhook_requests_total\\{outcome="${outcome}",service="gateway"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+      expect(count('stored')).toBeGreaterThan(0);
+      expect(count('bad_signature')).toBeGreaterThan(0);
+      expect(count('too_large')).toBe(1);
+      expect(count('unsupported_media_type')).toBe(1);
+      expect(count('unknown_source')).toBe(1);
+      expect(metrics).toContain('rxbridge_gateway_signature_verify_seconds_count');
+      expect(metrics).toContain('rxbridge_gateway_produce_seconds_count');
+      expect(metrics).toContain('rxbridge_gateway_produce_batch_size_bucket');
     });
 
     it('puts records of concurrent requests into shared produce calls', async () => {
@@ -299,8 +302,8 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
       const statuses = await Promise.all(bodies.map(async (b) => (await post(url, b, signedHeaders(b, 'pharmacy_order_created', secrets.ordersNew))).status));
       expect(statuses.every((s) => s === 200)).toBe(true);
       const metrics = await (await fetch(`${url}/metrics`)).text();
-      const count = Number(/gateway_produce_batch_size_count (\d+)/.exec(metrics)?.[1]);
-      const sum = Number(/gateway_produce_batch_size_sum (\d+)/.exec(metrics)?.[1]);
+      const count = Number(/rxbridge_gateway_produce_batch_size_count\{service="gateway"\} (\d+)/.exec(metrics)?.[1]);
+      const sum = Number(/rxbridge_gateway_produce_batch_size_sum\{service="gateway"\} (\d+)/.exec(metrics)?.[1]);
       // More records than produce calls: some call carried several requests' records.
       expect(sum).toBeGreaterThan(count);
     });

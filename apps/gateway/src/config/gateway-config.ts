@@ -1,9 +1,11 @@
 import { Topics } from '@rxbridge/contracts';
+import { configSchema, envInt, kafkaConfig, loadConfig, logConfig, type Env, type LogLevel } from '@rxbridge/service-kit';
 import { z } from 'zod';
 
 /**
- * The gateway's whole configuration, parsed once from the environment at start. A bad value stops the
- * start with a message naming the variable; a secret's value never appears in that message.
+ * The gateway's whole configuration, parsed once from the environment at start with service-kit's
+ * loadConfig: a bad value stops the start naming the variable; GATEWAY_WEBHOOK_SECRETS is never quoted
+ * (service-kit leaves out the value of any variable named like a secret).
  */
 
 const SOURCE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -23,72 +25,33 @@ export const WebhookSecretsSchema = z
   .refine((sources) => Object.keys(sources).length > 0, 'at least one source');
 export type WebhookSecrets = z.infer<typeof WebhookSecretsSchema>;
 
-const integer = (min: number) => z.coerce.number().int().min(min);
-
-const GatewayEnvSchema = z.object({
-  GATEWAY_PORT: integer(0).max(65535).default(3000),
-  GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
-  KAFKA_BROKERS: z
-    .string()
-    .default('127.0.0.1:9092')
-    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker is host:port')).min(1)),
-  KAFKA_CLIENT_ID: z.string().min(1).default('rxbridge-gateway'),
-  GATEWAY_BODY_LIMIT_BYTES: integer(1).default(1024 * 1024),
-  GATEWAY_PRODUCE_BUDGET_MS: integer(1).default(3000),
-  GATEWAY_PRODUCE_LINGER_MS: integer(0).max(1000).default(2),
-  GATEWAY_PRODUCE_MAX_BATCH: integer(1).default(500),
-  GATEWAY_PRODUCE_MAX_BATCH_BYTES: integer(1024).default(512 * 1024),
-  GATEWAY_RETRY_AFTER_SECONDS: integer(0).default(5),
-  /** Unset: no age check. RxScale's signature covers no timestamp, so this is the only replay guard. */
-  GATEWAY_MAX_EVENT_AGE_SECONDS: integer(1).optional(),
-  GATEWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  GATEWAY_WEBHOOK_SECRETS: z
-    .string({ error: 'required: JSON { "<source>": { "<event_type>": ["<secret>", ...] } }' })
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        // JSON.parse's own message quotes the text around the error, which would put a secret in a log.
-        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(WebhookSecretsSchema),
-});
-
-export interface GatewayConfig {
-  http: { port: number; host: string; bodyLimitBytes: number };
-  kafka: { brokers: string[]; clientId: string };
-  produce: { budgetMs: number; lingerMs: number; maxBatch: number; maxBatchBytes: number; retryAfterSeconds: number };
-  webhooks: { secrets: WebhookSecrets; maxEventAgeSeconds: number | undefined };
-  topics: { pharmacyOrders: string; pharmacySkus: string; unrecognized: string };
-  logLevel: z.infer<typeof GatewayEnvSchema>['GATEWAY_LOG_LEVEL'];
-}
-
-export class GatewayConfigError extends Error {
-  readonly code = 'config_invalid';
-  constructor(readonly problems: string[]) {
-    super(`invalid gateway configuration:\n  ${problems.join('\n  ')}`);
-    this.name = 'GatewayConfigError';
-  }
-}
-
-export function loadGatewayConfig(env: Record<string, string | undefined>): GatewayConfig {
-  const parsed = GatewayEnvSchema.safeParse(env, { reportInput: false });
-  if (!parsed.success) {
-    // Only the variable, the path inside it and zod's message: never the offending value.
-    throw new GatewayConfigError(
-      parsed.error.issues.map((i) => {
-        const [variable, ...inner] = i.path.map(String);
-        return `${variable}${inner.length ? ` (at ${inner.join('.')})` : ''}: ${i.message}`;
-      }),
-    );
-  }
-  const e = parsed.data;
-  return {
-    http: { port: e.GATEWAY_PORT, host: e.GATEWAY_HOST, bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES },
-    kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID },
+const gatewaySection = z
+  .looseObject({
+    GATEWAY_PORT: envInt({ min: 0, max: 65535, default: 3000 }),
+    GATEWAY_HOST: z.string().min(1).optional(),
+    GATEWAY_BODY_LIMIT_BYTES: envInt({ min: 1, default: 1024 * 1024 }),
+    GATEWAY_PRODUCE_BUDGET_MS: envInt({ min: 1, default: 3000 }),
+    GATEWAY_PRODUCE_LINGER_MS: envInt({ min: 0, max: 1000, default: 2 }),
+    GATEWAY_PRODUCE_MAX_BATCH: envInt({ min: 1, default: 500 }),
+    GATEWAY_PRODUCE_MAX_BATCH_BYTES: envInt({ min: 1024, default: 512 * 1024 }),
+    GATEWAY_RETRY_AFTER_SECONDS: envInt({ min: 0, default: 5 }),
+    /** Unset: no age check. RxScale's signature covers no timestamp, so this is the only replay guard. */
+    GATEWAY_MAX_EVENT_AGE_SECONDS: envInt({ min: 1 }).optional(),
+    GATEWAY_WEBHOOK_SECRETS: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          // JSON.parse's own message quotes the text around the error, which would put a secret in a log.
+          ctx.addIssue({ code: 'custom', message: 'is not valid JSON: { "<source>": { "<event_type>": ["<secret>", ...] } }' });
+          return z.NEVER;
+        }
+      })
+      .pipe(WebhookSecretsSchema),
+  })
+  .transform((e) => ({
+    http: { port: e.GATEWAY_PORT, host: e.GATEWAY_HOST ?? '127.0.0.1', bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES },
     produce: {
       budgetMs: e.GATEWAY_PRODUCE_BUDGET_MS,
       lingerMs: e.GATEWAY_PRODUCE_LINGER_MS,
@@ -97,11 +60,35 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
       retryAfterSeconds: e.GATEWAY_RETRY_AFTER_SECONDS,
     },
     webhooks: { secrets: e.GATEWAY_WEBHOOK_SECRETS, maxEventAgeSeconds: e.GATEWAY_MAX_EVENT_AGE_SECONDS },
+  }));
+
+export const GatewayConfigSchema = configSchema({
+  kafka: kafkaConfig('rxbridge-gateway'),
+  log: logConfig(),
+  gateway: gatewaySection,
+});
+
+export interface GatewayConfig {
+  http: { port: number; host: string; bodyLimitBytes: number };
+  kafka: { brokers: string[]; clientId: string };
+  produce: { budgetMs: number; lingerMs: number; maxBatch: number; maxBatchBytes: number; retryAfterSeconds: number };
+  webhooks: { secrets: WebhookSecrets; maxEventAgeSeconds: number | undefined };
+  /** The catalog's topics; tests and benchmarks substitute their own. */
+  topics: { pharmacyOrders: string; pharmacySkus: string; unrecognized: string };
+  logLevel: LogLevel;
+}
+
+/** Throws service-kit's ConfigError naming every bad variable. */
+export function loadGatewayConfig(env: Env): GatewayConfig {
+  const c = loadConfig(GatewayConfigSchema, env);
+  return {
+    ...c.gateway,
+    kafka: c.kafka,
     topics: {
       pharmacyOrders: Topics.rxscalePharmacyOrders.name,
       pharmacySkus: Topics.rxscalePharmacySkus.name,
       unrecognized: Topics.rxscaleUnrecognized.name,
     },
-    logLevel: e.GATEWAY_LOG_LEVEL,
+    logLevel: c.log.level,
   };
 }

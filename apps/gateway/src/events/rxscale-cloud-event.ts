@@ -45,7 +45,7 @@ export function configuredTopic(built: BuiltWebhookEvent, topics: GatewayConfig[
 export function kafkaRecord(
   built: BuiltWebhookEvent,
   source: string,
-  traceparent: string,
+  trace: { traceparent: string; correlationid: string },
 ): { key: string; value: string; headers: Record<string, string> } {
   const e = built.event;
   return {
@@ -54,7 +54,8 @@ export function kafkaRecord(
     headers: {
       [EventHeaders.contentType]: 'application/cloudevents+json',
       [EventHeaders.eventType]: e.type,
-      [EventHeaders.traceparent]: traceparent,
+      [EventHeaders.traceparent]: trace.traceparent,
+      [EventHeaders.correlationId]: trace.correlationid,
       [RxScaleHeaders.eventType]: e.rxscaleeventtype,
       [RxScaleHeaders.dedupKey]: e.rxscaledeliverykey,
       [RxScaleHeaders.source]: source,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { HealthCheck } from '@rxbridge/service-kit';
 import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
-import type { Logger } from 'pino';
+import type { ServiceLogger } from '@rxbridge/service-kit';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER } from '../gateway.tokens.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -23,7 +24,7 @@ export class KafkaIngestProducer implements OnApplicationBootstrap, OnApplicatio
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
+    @Inject(GATEWAY_LOGGER) private readonly logger: ServiceLogger,
     metrics: GatewayMetrics,
   ) {
     const kafka = new Kafka({
@@ -53,8 +54,18 @@ export class KafkaIngestProducer implements OnApplicationBootstrap, OnApplicatio
     await this.connect();
   }
 
-  get ready(): boolean {
-    return this.connected && this.batcher.stalledForMs() < this.config.produce.budgetMs;
+  /** For /health/ready (service-kit's HealthModule). */
+  readinessCheck(): HealthCheck {
+    return {
+      name: 'kafka-producer',
+      check: () => {
+        if (!this.connected) return Promise.reject(new Error('the producer is not connected'));
+        if (this.batcher.stalledForMs() >= this.config.produce.budgetMs) {
+          return Promise.reject(new Error('a batch has waited for Kafka longer than the produce budget'));
+        }
+        return Promise.resolve();
+      },
+    };
   }
 
   produce(topic: string, message: Message, budgetMs: number): Promise<void> {

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RxScaleWebhookError, assertWebhookAge } from '@rxbridge/rxscale-client';
-import type { Logger } from 'pino';
+import { outgoingTraceHeaders, traceFromHeaders } from '@rxbridge/service-kit';
+import type { ServiceLogger } from '@rxbridge/service-kit';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { buildWebhookEvent, configuredTopic, kafkaRecord } from '../events/rxscale-cloud-event.js';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER } from '../gateway.tokens.js';
 import { KafkaIngestProducer } from '../kafka/kafka-ingest.producer.js';
 import { GatewayMetrics, type WebhookOutcome } from '../metrics/gateway-metrics.js';
-import { childTraceparent } from '../tracing/traceparent.js';
 import { WebhookSecretBook } from './webhook-secrets.js';
 import { VERIFY_WEBHOOK_SIGNATURE, type VerifyWebhookSignature } from './signature-verifier.js';
 
@@ -15,7 +15,8 @@ export interface IncomingWebhook {
   rawBody: Buffer;
   eventTypeHeader: string | undefined;
   signatureHeader: string | undefined;
-  traceparentHeader: string | undefined;
+  /** `traceparent` and `correlationid` as received: the record continues the caller's trace. */
+  traceHeaders: { traceparent?: string; correlationid?: string };
   receivedAt: Date;
 }
 
@@ -37,7 +38,7 @@ export interface WebhookAnswer {
 export class WebhookIngestService {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
+    @Inject(GATEWAY_LOGGER) private readonly logger: ServiceLogger,
     @Inject(VERIFY_WEBHOOK_SIGNATURE) private readonly verify: VerifyWebhookSignature,
     private readonly secrets: WebhookSecretBook,
     private readonly producer: KafkaIngestProducer,
@@ -79,7 +80,7 @@ export class WebhookIngestService {
     }
 
     const { topic, known } = configuredTopic(built, this.config.topics);
-    const record = kafkaRecord(built, w.source, childTraceparent(w.traceparentHeader));
+    const record = kafkaRecord(built, w.source, outgoingTraceHeaders(traceFromHeaders(w.traceHeaders)));
     const budgetMs = Math.max(1, this.config.produce.budgetMs - (Date.now() - w.receivedAt.getTime()));
     const produceStarted = performance.now();
     try {

@@ -22,7 +22,7 @@ export class WebhookController {
       rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
       eventTypeHeader: header(req, 'x-webhook-event'),
       signatureHeader: header(req, 'x-webhook-signature'),
-      traceparentHeader: header(req, 'traceparent'),
+      traceHeaders: { traceparent: header(req, 'traceparent'), correlationid: header(req, 'correlationid') },
       receivedAt: new Date(),
     });
     this.metrics.outcome(answer.outcome);

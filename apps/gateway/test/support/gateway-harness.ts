@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
-import pino from 'pino';
+import { createLogger } from '@rxbridge/service-kit';
 import { loadGatewayConfig, type GatewayConfig } from '../../src/config/gateway-config.js';
 import { createGatewayApp } from '../../src/gateway-app.js';
 
@@ -145,7 +145,7 @@ export async function startGateway(
     ...loadGatewayConfig({ KAFKA_BROKERS: brokers, GATEWAY_PORT: '0', GATEWAY_WEBHOOK_SECRETS: webhookSecretsEnv, ...env }),
     topics,
   };
-  const app = await createGatewayApp(config, pino({ level: 'silent' }));
+  const app = await createGatewayApp(config, createLogger({ service: 'gateway-test', level: 'silent' }));
   await app.listen(config.http.port, '127.0.0.1');
   const url = await app.getUrl();
   return { app, url: url.replace('[::1]', '127.0.0.1'), config };
