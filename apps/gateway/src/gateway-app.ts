@@ -9,6 +9,8 @@ import { HttpErrorFilter } from './http-error.filter.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { WebhookIngestService } from './webhooks/webhook-ingest.service.js';
 
+const REQUEST_TIMEOUT_MS = 15_000;
+
 export function createGatewayLogger(config: GatewayConfig): ServiceLogger {
   // service-kit's logger censors signatures, secrets and patient data by key name; the gateway logs no body.
   return createLogger({ service: 'gateway', level: config.logLevel });
@@ -19,7 +21,8 @@ export function createGatewayLogger(config: GatewayConfig): ServiceLogger {
  * as a Buffer, because the signature covers those bytes and nothing re-serialised.
  */
 export async function createGatewayApp(config: GatewayConfig, logger: ServiceLogger = createGatewayLogger(config)): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes, logger: false });
+  // requestTimeout bounds a slow sender (this endpoint faces the internet); RxScale itself gives up after 5 s.
+  const adapter = new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes, logger: false, requestTimeout: REQUEST_TIMEOUT_MS });
   const fastify: FastifyInstance = adapter.getInstance();
   fastify.removeAllContentTypeParsers();
   // Anything else (or no content type with a body) is refused by Fastify with 415 before the body is read.
@@ -41,6 +44,17 @@ export async function createGatewayApp(config: GatewayConfig, logger: ServiceLog
       metrics.outcome('unknown_source');
       await reply.code(404).send({ status: 'error', error: 'not_found' });
     }
+  });
+  // On shutdown the server stops accepting, but a keep-alive connection whose request was in flight when it
+  // began would stay open until its keep-alive timeout (72 s): answers from then on close their connection.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
   });
   app.useGlobalFilters(new HttpErrorFilter(metrics, logger));
   app.enableShutdownHooks();

@@ -279,6 +279,27 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
     });
   });
 
+  describe('shutdown', () => {
+    it('answers the requests whose records are still queued, after sending them, before it stops', async () => {
+      // A long linger holds the records in the batcher when the shutdown begins.
+      const closing = await startGateway(sharedBrokers, topics, { GATEWAY_PRODUCE_LINGER_MS: '500' });
+      const bodies = Array.from({ length: 40 }, () => orderEnvelope());
+      const answers = bodies.map((b) =>
+        post(closing.url, b, signedHeaders(b, 'pharmacy_order_created', secrets.ordersNew)).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 250));
+      await closing.app.close();
+      const statuses = await Promise.all(answers);
+      expect(statuses).toEqual(bodies.map(() => 200));
+      const keys = new Set((await readTopic(sharedBrokers, topics.pharmacyOrders)).map((r) => r.key));
+      const uids = bodies.map((b) => (JSON.parse(b) as { data: { uid: string } }).data.uid);
+      expect(uids.filter((uid) => !keys.has(uid))).toEqual([]);
+    });
+  });
+
   describe('operations endpoints', () => {
     it('is live, ready with a connected producer, and exposes outcomes, latencies and batch sizes', async () => {
       expect((await fetch(`${url}/health/live`)).status).toBe(200);
