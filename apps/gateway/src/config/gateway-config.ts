@@ -34,6 +34,7 @@ const gatewaySection = z
     GATEWAY_PRODUCE_LINGER_MS: envInt({ min: 0, max: 1000, default: 2 }),
     GATEWAY_PRODUCE_MAX_BATCH: envInt({ min: 1, default: 500 }),
     GATEWAY_PRODUCE_MAX_BATCH_BYTES: envInt({ min: 1024, default: 512 * 1024 }),
+    GATEWAY_PRODUCE_LANES: envInt({ min: 1, max: 16, default: 2 }),
     GATEWAY_RETRY_AFTER_SECONDS: envInt({ min: 0, default: 5 }),
     /** Unset: no age check. RxScale's signature covers no timestamp, so this is the only replay guard. */
     GATEWAY_MAX_EVENT_AGE_SECONDS: envInt({ min: 1 }).optional(),
@@ -57,6 +58,7 @@ const gatewaySection = z
       lingerMs: e.GATEWAY_PRODUCE_LINGER_MS,
       maxBatch: e.GATEWAY_PRODUCE_MAX_BATCH,
       maxBatchBytes: e.GATEWAY_PRODUCE_MAX_BATCH_BYTES,
+      lanes: e.GATEWAY_PRODUCE_LANES,
       retryAfterSeconds: e.GATEWAY_RETRY_AFTER_SECONDS,
     },
     webhooks: { secrets: e.GATEWAY_WEBHOOK_SECRETS, maxEventAgeSeconds: e.GATEWAY_MAX_EVENT_AGE_SECONDS },
@@ -71,7 +73,7 @@ export const GatewayConfigSchema = configSchema({
 export interface GatewayConfig {
   http: { port: number; host: string; bodyLimitBytes: number };
   kafka: { brokers: string[]; clientId: string };
-  produce: { budgetMs: number; lingerMs: number; maxBatch: number; maxBatchBytes: number; retryAfterSeconds: number };
+  produce: { budgetMs: number; lingerMs: number; maxBatch: number; maxBatchBytes: number; lanes: number; retryAfterSeconds: number };
   webhooks: { secrets: WebhookSecrets; maxEventAgeSeconds: number | undefined };
   /** The catalog's topics; tests and benchmarks substitute their own. */
   topics: { pharmacyOrders: string; pharmacySkus: string; unrecognized: string };
