@@ -50,10 +50,10 @@ export class WebhookIngestService {
   }
 
   async ingest(w: IncomingWebhook): Promise<WebhookAnswer> {
-    const candidates = this.secrets.candidates(w.source, w.eventTypeHeader ?? '');
-    if (!candidates) return refuse(404, 'unknown_source', 'not_found');
+    if (!this.secrets.hasSource(w.source)) return refuse(404, 'unknown_source', 'not_found');
     const eventType = w.eventTypeHeader?.trim();
     if (!eventType) return refuse(400, 'missing_event_header', 'bad_request', 'X-Webhook-Event header is required');
+    const candidates = this.secrets.candidates(w.source, eventType) ?? [];
 
     const verifyStarted = performance.now();
     const signature = w.signatureHeader?.trim();
