@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createLogger } from '@rxbridge/service-kit';
 import { RxScaleHeaders } from '../src/events/rxscale-cloud-event.js';
 import {
   createTestTopics,
@@ -96,6 +97,32 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
       const body = JSON.stringify({ event_type: 'something_new', timestamp: 1736331000, data: {} });
       expect((await post(url, body, signedHeaders(body, 'something_new', 'whsec_not_configured_anywhere'))).status).toBe(401);
       expect(await endOffsets(sharedBrokers, topics)).toEqual(before);
+    });
+  });
+
+  describe('a flood of forged requests', () => {
+    it('answers every one 401 without producing or logging anything', async () => {
+      const lines: string[] = [];
+      const logger = createLogger({ service: 'gateway-test', level: 'trace', destination: { write: (l: string) => void lines.push(l) } });
+      const flooded = await startGateway(sharedBrokers, topics, {}, logger);
+      try {
+        // The capture works: the start was logged ("kafka producer connected").
+        expect(lines.length).toBeGreaterThan(0);
+        lines.length = 0;
+        const before = await endOffsets(sharedBrokers, topics);
+        const statuses = await Promise.all(
+          Array.from({ length: 200 }, async (_, i) => {
+            const body = orderEnvelope();
+            const signature = i % 2 ? sign(body, 'whsec_forged_secret_0000001') : 'f'.repeat(64);
+            return (await post(flooded.url, body, { 'content-type': 'application/json', 'x-webhook-event': 'pharmacy_order_created', 'x-webhook-signature': signature })).status;
+          }),
+        );
+        expect(statuses.every((s) => s === 401)).toBe(true);
+        expect(await endOffsets(sharedBrokers, topics)).toEqual(before);
+        expect(lines).toEqual([]);
+      } finally {
+        await flooded.app.close();
+      }
     });
   });
 

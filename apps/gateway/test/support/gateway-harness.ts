@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
-import { createLogger } from '@rxbridge/service-kit';
+import { createLogger, type ServiceLogger } from '@rxbridge/service-kit';
 import { loadGatewayConfig, type GatewayConfig } from '../../src/config/gateway-config.js';
 import { createGatewayApp } from '../../src/gateway-app.js';
 
@@ -140,12 +140,13 @@ export async function startGateway(
   brokers: string,
   topics: TestTopics,
   env: Record<string, string> = {},
+  logger: ServiceLogger = createLogger({ service: 'gateway-test', level: 'silent' }),
 ): Promise<{ app: NestFastifyApplication; url: string; config: GatewayConfig }> {
   const config = {
     ...loadGatewayConfig({ KAFKA_BROKERS: brokers, GATEWAY_PORT: '0', GATEWAY_WEBHOOK_SECRETS: webhookSecretsEnv, ...env }),
     topics,
   };
-  const app = await createGatewayApp(config, createLogger({ service: 'gateway-test', level: 'silent' }));
+  const app = await createGatewayApp(config, logger);
   await app.listen(config.http.port, '127.0.0.1');
   const url = await app.getUrl();
   return { app, url: url.replace('[::1]', '127.0.0.1'), config };
