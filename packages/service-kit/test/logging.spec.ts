@@ -184,6 +184,27 @@ describe(createLogger.name, () => {
     expect(out.lines()[0]).toMatchObject({ service: 's', pharmacy: 'ph-1', msg: 'from the child' });
   });
 
+  it('redacts what errors carry in their own properties', () => {
+    const out = capture();
+    const logger = createLogger({ service: 's', destination: out.stream });
+    const error = Object.assign(new Error('RxScale answered 401'), {
+      status: 401,
+      request: { headers: { 'X-API-Key': 'err-key-1' } },
+      rawBody: '{"patient_data":{"email":"err-leak@example.org"}}',
+    });
+    logger.error({ err: error }, 'call failed');
+    logger.error({ error }, 'call failed again');
+    expect(out.text()).not.toContain('err-key-1');
+    expect(out.text()).not.toContain('err-leak@example.org');
+    const [first, second] = out.lines();
+    expect(first!.err).toMatchObject({
+      message: 'RxScale answered 401',
+      status: 401,
+      stack: expect.any(String),
+    });
+    expect(second!.error).toMatchObject({ message: 'RxScale answered 401', status: 401 });
+  });
+
   it('survives circular objects', () => {
     const out = capture();
     const a: Record<string, unknown> = { email: 'circ@example.org' };

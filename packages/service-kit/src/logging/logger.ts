@@ -19,8 +19,8 @@ export interface LoggerSettings {
 /**
  * A pino JSON logger: one line per entry with `level` as a word, ISO `time`, `service`, and the current
  * `trace_id`/`correlation_id` when logging inside a trace scope. Patient data, API keys, signatures, tokens
- * and secrets are censored by key name at any depth (see redaction.ts). Values interpolated into the message string cannot be
- * redacted: pass data as fields, never in `msg`.
+ * and secrets are censored by key name at any depth (see redaction.ts), in errors' own properties as well.
+ * Values interpolated into the message string cannot be redacted: pass data as fields, never in `msg`.
  */
 export function createLogger(settings: LoggerSettings): ServiceLogger {
   const redact = createRedactor(settings.redactKeys);
@@ -28,6 +28,12 @@ export function createLogger(settings: LoggerSettings): ServiceLogger {
     level: settings.level ?? 'info',
     base: { service: settings.service },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // An error may carry the request it failed on (headers with the API key) or the body it could not parse.
+    serializers: {
+      err: (error: Error) => redact({ ...pino.stdSerializers.err(error) }),
+      error: (error: unknown) =>
+        error instanceof Error ? redact({ ...pino.stdSerializers.err(error) }) : redact(error),
+    },
     formatters: {
       level: (label) => ({ level: label }),
       log: (object) => redact(object) as Record<string, unknown>,
