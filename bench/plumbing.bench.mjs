@@ -4,6 +4,7 @@
 // second end to end, and the relay's delay from the outbox insert (inside the committing transaction) to
 // Kafka's acknowledgement.
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { createCloudEvent } from '@rxbridge/contracts';
 import {
   OutboxRelay,
@@ -85,12 +86,23 @@ await producer.disconnect();
 
 /** @type {number[]} */
 const delays = [];
+/** @type {number[]} */
+const insertDelays = [];
+// commit time (epoch ms) of the transaction that enqueued each output event, keyed by output event id
+/** @type {Map<string, number>} */
+const committedAt = new Map();
+/** @type {Map<string, string>} input event id → output event id */
+const outputOf = new Map();
 const server = new PlumbingServer({
   kafka: { brokers, clientId: 'bench-plumbing-consumer', logLevel: logLevel.NOTHING },
   groupId: group,
   topics: [inTopic],
   dataSource,
   partitionsConsumedConcurrently: concurrency,
+  afterCommit: (_record, event) => {
+    const out = outputOf.get(event.id);
+    if (out) committedAt.set(out, Date.now());
+  },
 });
 let firstHandledAt = 0;
 let lastHandledAt = 0;
@@ -104,16 +116,14 @@ server.addHandler(
       [event.data.uid],
     );
     lastHandledAt = performance.now();
-    await enqueueEvent(ctx.manager, {
-      topic: outTopic,
-      key: event.data.uid,
-      event: createCloudEvent({
-        type: 'bench.order.changed',
-        source: '/bench',
-        subject: event.data.uid,
-        data: { uid: event.data.uid, cause: event.id },
-      }),
+    const output = createCloudEvent({
+      type: 'bench.order.changed',
+      source: '/bench',
+      subject: event.data.uid,
+      data: { uid: event.data.uid, cause: event.id },
     });
+    outputOf.set(event.id, output.id);
+    await enqueueEvent(ctx.manager, { topic: outTopic, key: event.data.uid, event: output });
   },
   true,
 );
@@ -121,7 +131,16 @@ const relay = new OutboxRelay({
   dataSource,
   kafka: { brokers, clientId: 'bench-plumbing-relay', logLevel: logLevel.NOTHING },
   batchSize: relayBatch,
-  observer: { outboxPublished: (info) => delays.push(...info.delaysMs) },
+  observer: {
+    outboxPublished: (info) => {
+      insertDelays.push(...info.delaysMs);
+      for (const id of info.eventIds) {
+        const at = committedAt.get(id);
+        // a row can be published before afterCommit ran for its record: the commit preceded the ack anyway
+        if (at !== undefined) delays.push(Math.max(0, info.ackedAt - at));
+      }
+    },
+  },
 });
 
 // Downstream: counts distinct events, as an inbox would.
@@ -161,18 +180,24 @@ await admin.deleteTopics({ topics: [inTopic, outTopic, `${group}.dlq`] });
 await admin.deleteGroups([group, `${group}-downstream`]).catch(() => undefined);
 await admin.disconnect();
 
-delays.sort((a, b) => a - b);
-/** @param {number} p */
-const percentile = (p) =>
-  delays.length ? delays[Math.min(delays.length - 1, Math.floor((p / 100) * delays.length))] : NaN;
+/** @param {number[]} values @param {number} p */
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+};
 report(
   'plumbing',
   {
     events: total,
     eventsPerSecond: Math.round(seen.size / seconds),
     handledPerSecond: Math.round(total / ((lastHandledAt - firstHandledAt) / 1000)),
-    relayDelayP50Ms: percentile(50),
-    relayDelayP99Ms: percentile(99),
+    // from the enqueueing transaction's commit to Kafka's acknowledgement of the published record
+    relayDelayP50Ms: percentile(delays, 50),
+    relayDelayP99Ms: percentile(delays, 99),
+    relayDelaysMeasured: delays.length,
+    // from the row's insert (inside that transaction) to the ack: adds the rest of the transaction
+    insertToAckP50Ms: percentile(insertDelays, 50),
+    insertToAckP99Ms: percentile(insertDelays, 99),
     arrived: seen.size,
     duplicateArrivals: arrivals - seen.size,
     effects,
@@ -191,5 +216,7 @@ report(
     acks: 'all',
     idempotent: true,
     dbPool: 12,
+    recordsPerTransaction: 20,
+    loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
   },
 );

@@ -7,7 +7,7 @@ export { PlumbingContext, OnEvent, type RecordInfo } from './kafka/plumbing-cont
 export { PlumbingExceptionFilter } from './kafka/plumbing-exception.filter.js';
 export { createPlumbingMicroservice } from './kafka/plumbing-microservice.js';
 export { PermanentError, TransientError, classifyFailure, describeFailure, backoffDelay, type FailureKind, type BackoffPolicy } from './kafka/failure.js';
-export { type PlumbingObserver, type PlumbingLogger, type RecordOutcome } from './kafka/plumbing-observer.js';
+export { silentLogger, stderrLogger, type PlumbingObserver, type PlumbingLogger, type RecordOutcome } from './kafka/plumbing-observer.js';
 export { enqueueEvent, enqueueEvents, type OutboxMessage } from './outbox/outbox.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox.relay.js';
 export { enqueueRxscaleCommand, enqueueRxscaleCommands, NewRxscaleCommandSchema, type NewRxscaleCommand, type RxscaleCommand, type RxscaleCommandStatus } from './outbox/rxscale-command.js';

@@ -7,6 +7,7 @@ import {
   PlumbingServer,
   REPLAYED_FROM_HEADER,
   replayDeadLetter,
+  silentLogger,
   type PlumbingServerOptions,
 } from '../src/index.js';
 import { EffectModule } from './support/effect.controller.js';
@@ -15,6 +16,7 @@ import {
   count,
   createTestSchema,
   createTopics,
+  deleteTopics,
   effectEvent,
   kafkaClient,
   offsetsCommittedToEnd,
@@ -55,17 +57,18 @@ describe(PlumbingServer.name, () => {
     await app?.close();
     app = undefined;
     await db.drop();
-    await admin.deleteTopics({ topics: [topic, `${group}.dlq`] }).catch(() => undefined);
+    await deleteTopics(admin, [topic, `${group}.dlq`]);
     await admin.deleteGroups([group]).catch(() => undefined);
   });
 
   async function startConsumer(
     partitions: number,
     options: Partial<PlumbingServerOptions> = {},
+    { withDeadLetterTopic = true } = {},
   ): Promise<PlumbingServer> {
     await createTopics(admin, [
       { name: topic, partitions },
-      { name: `${group}.dlq`, partitions: 1 },
+      ...(withDeadLetterTopic ? [{ name: `${group}.dlq`, partitions: 1 }] : []),
     ]);
     const started = await createPlumbingMicroservice(
       EffectModule,
@@ -76,6 +79,8 @@ describe(PlumbingServer.name, () => {
         dataSource: db.dataSource,
         backoff: { initialMs: 20, maxMs: 100 },
         parked: { pollIntervalMs: 100, backoff: { initialMs: 50, maxMs: 200 } },
+        // failures are provoked on purpose here; the assertions read their traces from the tables and the DLQ
+        logger: silentLogger,
         ...options,
       },
       { logger: false },
@@ -188,6 +193,40 @@ describe(PlumbingServer.name, () => {
     });
   });
 
+  describe('when the dead-letter topic cannot be written', () => {
+    it('holds the partition at the poison record until it can, then dead-letters it and moves on', async () => {
+      const failures: string[] = [];
+      const logger = { ...silentLogger, error: (_obj: object, msg: string) => failures.push(msg) };
+      await startConsumer(
+        1,
+        {
+          logger,
+          kafka: { brokers, clientId: group, retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 } },
+        },
+        { withDeadLetterTopic: false },
+      );
+      const after = effectEvent({ key: 'k', seq: 2 });
+      await producer.send({ topic, messages: [{ key: 'k', value: 'poison' }, record(after, 'k')] });
+      await waitFor(
+        () => failures.includes('could not park or dead-letter a record, retrying'),
+        'a failed dead-letter attempt',
+      );
+      // the record behind the poison waits: its fate is not recorded yet, so the offset must not pass it
+      expect(await count(db.sql, 'SELECT 1 FROM effect')).toBe(0);
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      expect(committed!.partitions[0]!.offset).toBe('-1');
+
+      await createTopics(admin, [{ name: `${group}.dlq`, partitions: 1 }]);
+      await waitFor(
+        () => count(db.sql, 'SELECT 1 FROM effect WHERE event_id = $1', [after.id]),
+        'the record after the poison',
+      );
+      const letters = await listDeadLetters(kafka, group);
+      expect(letters.map((l) => l.errorCode)).toEqual(['NOT_JSON']);
+      await waitFor(() => offsetsCommittedToEnd(admin, group, topic), 'offsets committed');
+    });
+  });
+
   describe('transient failures', () => {
     it('retries a failure that heals in place and applies the event once', async () => {
       const retried: number[] = [];
@@ -276,6 +315,80 @@ describe(PlumbingServer.name, () => {
       for (const k of keys) expect(seen.get(k)).toEqual(Array.from({ length: perKey }, (_, i) => i + 1));
       const partitionsUsed = await db.sql.query('SELECT DISTINCT partition FROM inbox');
       expect(partitionsUsed.rowCount).toBeGreaterThan(1);
+    });
+  });
+
+  describe('configuration', () => {
+    it('refuses bad options, naming each problem', () => {
+      expect(
+        () =>
+          new PlumbingServer({
+            kafka: { brokers },
+            groupId: 'bad group!',
+            topics: [],
+            dataSource: db.dataSource,
+            recordsPerTransaction: 0,
+          }),
+      ).toThrow(
+        'invalid plumbing options: groupId must be a plain Kafka name; topics must name at least one topic; recordsPerTransaction must be a positive integer',
+      );
+    });
+  });
+
+  describe('rebalances', () => {
+    it('applies every event once, in order per key, while replicas join and leave', async () => {
+      await startConsumer(4, { partitionsConsumedConcurrently: 2 });
+      const keys = Array.from({ length: 12 }, (_, i) => `order-${i}`);
+      let seq = 0;
+      const produceRound = async (rounds: number): Promise<void> => {
+        for (let r = 0; r < rounds; r++) {
+          seq++;
+          await producer.send({ topic, messages: keys.map((k) => record(effectEvent({ key: k, seq }), k)) });
+        }
+      };
+      await produceRound(10);
+      await waitFor(
+        async () => (await count(db.sql, 'SELECT 1 FROM effect')) >= 30,
+        'the first replica at work',
+      );
+      // a second replica joins: partitions move while records are in flight
+      const second = await createPlumbingMicroservice(
+        EffectModule,
+        {
+          kafka: { brokers, clientId: `${group}-b` },
+          groupId: group,
+          topics: [topic],
+          dataSource: db.dataSource,
+          logger: silentLogger,
+        },
+        { logger: false },
+      );
+      await second.app.listen();
+      try {
+        await produceRound(10);
+        await waitFor(
+          async () => (await admin.describeGroups([group])).groups[0]!.members.length === 2,
+          'two members',
+        );
+        // the first replica leaves: its partitions move to the second
+        await app!.close();
+        app = undefined;
+        await produceRound(10);
+        const total = keys.length * seq;
+        await waitFor(async () => (await count(db.sql, 'SELECT 1 FROM effect')) >= total, `${total} effects`);
+        await waitFor(() => offsetsCommittedToEnd(admin, group, topic), 'offsets committed');
+        expect(await count(db.sql, 'SELECT 1 FROM effect')).toBe(total);
+        const rows = await db.sql.query<{ key: string; seq: number }>(
+          'SELECT key, seq FROM effect ORDER BY applied',
+        );
+        for (const k of keys) {
+          expect(rows.rows.filter((r) => r.key === k).map((r) => r.seq)).toEqual(
+            Array.from({ length: seq }, (_, i) => i + 1),
+          );
+        }
+      } finally {
+        await second.app.close();
+      }
     });
   });
 

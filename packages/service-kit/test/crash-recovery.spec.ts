@@ -4,6 +4,7 @@ import {
   count,
   createTestSchema,
   createTopics,
+  deleteTopics,
   effectEvent,
   kafkaClient,
   offsetsCommittedToEnd,
@@ -43,7 +44,7 @@ describe('consumer process crashes and stops', () => {
     }
     await producer.disconnect();
     await db.drop();
-    await admin.deleteTopics({ topics: [topic, `${group}.dlq`] }).catch(() => undefined);
+    await deleteTopics(admin, [topic, `${group}.dlq`]);
     await admin.deleteGroups([group]).catch(() => undefined);
     await admin.disconnect();
   });

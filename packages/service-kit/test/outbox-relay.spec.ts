@@ -1,5 +1,11 @@
 import { logLevel, type Admin, type Consumer } from 'kafkajs';
-import { enqueueEvents, OutboxRelay, PermanentError, type OutboxMessage } from '../src/index.js';
+import {
+  enqueueEvents,
+  OutboxRelay,
+  PermanentError,
+  silentLogger,
+  type OutboxMessage,
+} from '../src/index.js';
 import { runFixture, type Child } from './support/child-process.js';
 import {
   brokers,
@@ -27,6 +33,7 @@ describe(OutboxRelay.name, () => {
   let topic: string;
   const relays: OutboxRelay[] = [];
   const consumers: Consumer[] = [];
+  const watchGroups: string[] = [];
   const children: Child[] = [];
 
   beforeEach(async () => {
@@ -43,6 +50,7 @@ describe(OutboxRelay.name, () => {
     }
     await Promise.all(relays.splice(0).map((r) => r.stop()));
     await Promise.all(consumers.splice(0).map((c) => c.disconnect()));
+    await admin.deleteGroups(watchGroups.splice(0)).catch(() => undefined);
     await db.drop();
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
@@ -86,7 +94,9 @@ describe(OutboxRelay.name, () => {
   /** Everything that arrives on the topic, in arrival order per partition. */
   async function watch(): Promise<Seen[]> {
     const seen: Seen[] = [];
-    const consumer = kafka.consumer({ groupId: `outbox-watch-${suffix()}`, maxWaitTimeInMs: 500 });
+    const groupId = `outbox-watch-${suffix()}`;
+    watchGroups.push(groupId);
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500 });
     consumers.push(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -168,7 +178,7 @@ describe(OutboxRelay.name, () => {
     expect(seen.map((s) => s.id)).toEqual([committed.event.id]);
   });
 
-  it('retries with backoff while Kafka refuses, then publishes', async () => {
+  it('retries a topic Kafka refuses with backoff, without holding back other topics, then publishes', async () => {
     const missing = `test.outbox.missing.${suffix()}`;
     const relay = new OutboxRelay({
       dataSource: db.dataSource,
@@ -180,25 +190,43 @@ describe(OutboxRelay.name, () => {
       },
       backoff: { initialMs: 50, maxMs: 200 },
       pollIntervalMs: 100,
+      logger: silentLogger,
     });
     relays.push(relay);
     await relay.start();
+    const seen = await watch();
+    const elsewhere = effectEvent({ key: 'other', seq: 1 });
     await db.dataSource.transaction((m) =>
-      enqueueEvents(m, [{ topic: missing, key: 'k', event: effectEvent({ key: 'k', seq: 1 }) }]),
+      enqueueEvents(m, [
+        { topic: missing, key: 'k', event: effectEvent({ key: 'k', seq: 1 }) },
+        { topic, key: 'other', event: elsewhere },
+      ]),
     );
     // auto-creation is off: the topic does not exist until provisioned
     await waitFor(
       async () =>
-        (await count(db.sql, 'SELECT 1 FROM outbox WHERE attempts >= 2 AND last_error IS NOT NULL')) === 1,
+        (await count(
+          db.sql,
+          'SELECT 1 FROM outbox WHERE attempts >= 2 AND last_error IS NOT NULL AND topic = $1',
+          [missing],
+        )) === 1,
       'failed attempts recorded',
     );
-    expect(await count(db.sql, 'SELECT 1 FROM outbox WHERE published_at IS NOT NULL')).toBe(0);
+    await waitFor(() => seen.length === 1, 'the other topic published meanwhile');
+    expect(seen[0]!.id).toBe(elsewhere.id);
+    expect(
+      await count(db.sql, 'SELECT 1 FROM outbox WHERE topic = $1 AND published_at IS NULL', [missing]),
+    ).toBe(1);
     await createTopics(admin, [{ name: missing, partitions: 1 }]);
     try {
       await waitFor(
-        async () => (await count(db.sql, 'SELECT 1 FROM outbox WHERE published_at IS NOT NULL')) === 1,
+        async () => (await count(db.sql, 'SELECT 1 FROM outbox WHERE published_at IS NOT NULL')) === 2,
         'published after the topic exists',
       );
+      // the refused row carries its history
+      const row = await db.sql.query('SELECT attempts, last_error FROM outbox WHERE topic = $1', [missing]);
+      expect(row.rows[0].attempts).toBeGreaterThanOrEqual(3);
+      expect(row.rows[0].last_error).toBeNull();
     } finally {
       await admin.deleteTopics({ topics: [missing] }).catch(() => undefined);
     }

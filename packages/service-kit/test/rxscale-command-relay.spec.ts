@@ -3,6 +3,7 @@ import {
   enqueueRxscaleCommands,
   PermanentError,
   RxscaleCommandRelay,
+  silentLogger,
   TransientError,
   type CommandExecutor,
   type RxscaleCommand,
@@ -43,6 +44,7 @@ describe(RxscaleCommandRelay.name, () => {
       execute,
       backoff: { initialMs: 20, maxMs: 50 },
       pollIntervalMs: 200,
+      logger: silentLogger,
       onOutcome: async (manager, command, outcome) => {
         await manager.query('INSERT INTO command_outcome (command_id, outcome, reason) VALUES ($1, $2, $3)', [
           command.id,

@@ -22,10 +22,11 @@ import {
 import { PlumbingContext, type RecordInfo } from './plumbing-context.js';
 import {
   safely,
-  silentLogger,
+  stderrLogger,
   type PlumbingLogger,
   type PlumbingObserver,
   type RecordOutcome,
+  kafkaLogCreator,
 } from './plumbing-observer.js';
 import { PLUMBING_TRANSPORT } from './plumbing-transport.js';
 import { headersToStrings } from './record-headers.js';
@@ -47,6 +48,11 @@ export interface PlumbingServerOptions {
   partitionsConsumedConcurrently?: number;
   /** Where a group with no committed offset starts. Default: the beginning, so nothing is skipped. */
   fromBeginning?: boolean;
+  /**
+   * Consecutive records of a partition handled in one transaction (each under a savepoint), so a busy
+   * partition pays one commit per run instead of one per record. 1 = a transaction per record. Default 20.
+   */
+  recordsPerTransaction?: number;
   /** In-place tries of a transient failure before the record is parked. Default 3. */
   maxAttempts?: number;
   backoff?: BackoffPolicy;
@@ -101,10 +107,26 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
   private readonly parkedPollMs: number;
   private readonly parkedBackoff: BackoffPolicy;
   private readonly parkedMaxAttempts: number;
+  private readonly groupSize: number;
 
   constructor(private readonly options: PlumbingServerOptions) {
     super();
-    this.kafka = new Kafka({ logLevel: logLevel.WARN, ...options.kafka });
+    const problems = [
+      !/^[a-zA-Z0-9._-]{1,200}$/.test(options.groupId) && 'groupId must be a plain Kafka name',
+      options.topics.length === 0 && 'topics must name at least one topic',
+      !isPositiveInteger(options.recordsPerTransaction ?? 1) &&
+        'recordsPerTransaction must be a positive integer',
+      !isPositiveInteger(options.maxAttempts ?? 1) && 'maxAttempts must be a positive integer',
+      !isPositiveInteger(options.partitionsConsumedConcurrently ?? 1) &&
+        'partitionsConsumedConcurrently must be a positive integer',
+      !isPositiveInteger(options.parked?.maxAttempts ?? 1) && 'parked.maxAttempts must be a positive integer',
+    ].filter((p): p is string => typeof p === 'string');
+    if (problems.length > 0) throw new Error(`invalid plumbing options: ${problems.join('; ')}`);
+    this.kafka = new Kafka({
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(options.logger ?? stderrLogger),
+      ...options.kafka,
+    });
     this.consumer = this.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -112,12 +134,20 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
     });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    this.log = options.logger ?? silentLogger;
+    this.log = options.logger ?? stderrLogger;
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      // kafkajs restarts the consumer after retriable crashes; a non-retriable one stops it for good
+      this.log.error(
+        { error: describeFailure(payload.error), restart: payload.restart },
+        'Kafka consumer crashed',
+      );
+    });
     this.maxAttempts = options.maxAttempts ?? 3;
     this.backoff = options.backoff ?? { initialMs: 200, maxMs: 5_000 };
     this.parkedPollMs = options.parked?.pollIntervalMs ?? 1_000;
     this.parkedBackoff = options.parked?.backoff ?? { initialMs: 5_000, maxMs: 5 * 60_000 };
     this.parkedMaxAttempts = options.parked?.maxAttempts ?? 10;
+    this.groupSize = options.recordsPerTransaction ?? 20;
   }
 
   get deadLetterTopic(): string {
@@ -172,19 +202,27 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
 
   private async consumeBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    const records = batch.messages.map((m) => toReceived(batch.topic, batch.partition, m));
     let handled: string | undefined;
     let lastCommit = Date.now();
     try {
-      for (const message of batch.messages) {
+      for (let i = 0; i < records.length;) {
         if (!payload.isRunning() || payload.isStale() || this.stopping.signal.aborted) break;
-        try {
-          await this.processRecord(toReceived(batch.topic, batch.partition, message));
-        } catch (error) {
-          if (error instanceof ShutdownInterrupt) break;
-          throw error;
+        // Fast path: a run of records in one transaction. The first record it cannot settle (poison,
+        // failure) takes the careful path alone: retries, parking, dead letter.
+        let settled = await this.processGroup(records.slice(i, i + this.groupSize));
+        if (settled === 0) {
+          try {
+            await this.processRecord(records[i]!);
+          } catch (error) {
+            if (error instanceof ShutdownInterrupt) break;
+            throw error;
+          }
+          settled = 1;
         }
-        payload.resolveOffset(message.offset);
-        handled = message.offset;
+        for (const record of records.slice(i, i + settled)) payload.resolveOffset(record.offset);
+        i += settled;
+        handled = records[i - 1]!.offset;
         await payload.heartbeat();
         if (Date.now() - lastCommit > 1_000) {
           await this.commit(batch.topic, batch.partition, handled);
@@ -195,6 +233,68 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       // The offset follows the transaction: only records whose effects committed are acknowledged.
       if (handled !== undefined) await this.commit(batch.topic, batch.partition, handled);
     }
+  }
+
+  /**
+   * Handles consecutive records of one partition in one transaction, each under its own savepoint, and
+   * stops at the first that is not a valid event or whose handler fails (its savepoint is rolled back and
+   * the records before it commit). Returns how many records from the start committed; 0 when the first
+   * needs the careful path or the transaction could not commit.
+   */
+  private async processGroup(records: Received[]): Promise<number> {
+    if (this.groupSize <= 1) return 0;
+    const started = performance.now();
+    const runner = this.options.dataSource.createQueryRunner();
+    const settled: { info: RecordInfo; event: CloudEvent; outcome: RecordOutcome }[] = [];
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      for (const record of records) {
+        const parsed = this.parse(record);
+        if (!parsed.ok) break;
+        const info: RecordInfo = { group: this.options.groupId, ...record, attempt: 1 };
+        await runner.query('SAVEPOINT plumbing_record');
+        try {
+          const outcome = await this.claimAndHandle(
+            runner.manager,
+            record,
+            info,
+            parsed.event,
+            parsed.handler,
+            true,
+          );
+          await runner.query('RELEASE SAVEPOINT plumbing_record');
+          settled.push({ info, event: parsed.event, outcome });
+        } catch {
+          await runner.query('ROLLBACK TO SAVEPOINT plumbing_record');
+          break;
+        }
+      }
+      await runner.commitTransaction();
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      this.log.warn(
+        { records: records.length, error: describeFailure(error) },
+        'batch transaction failed; handling records one by one',
+      );
+      return 0;
+    } finally {
+      await runner.release();
+    }
+    const durationMs = (performance.now() - started) / Math.max(1, settled.length);
+    for (const { info, event, outcome } of settled) {
+      safely(() =>
+        this.options.observer?.recordProcessed?.({
+          group: this.options.groupId,
+          topic: info.topic,
+          type: event.type,
+          outcome,
+          durationMs,
+        }),
+      );
+      if (outcome === 'handled' && this.options.afterCommit) await this.options.afterCommit(info, event);
+    }
+    return settled.length;
   }
 
   private async commit(topic: string, partition: number, offset: string): Promise<void> {
@@ -306,41 +406,56 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
     mode: { checkParked: boolean },
   ): Promise<RecordOutcome> {
     const info: RecordInfo = { group: this.options.groupId, ...record, attempt };
-    const outcome = await this.options.dataSource.transaction(async (manager): Promise<RecordOutcome> => {
-      const dedupKey = (this.options.dedupKey ?? defaultDedupKey)(event, record.headers) ?? null;
-      // One round trip: does the key wait behind a parked record, and if not, claim the event in the inbox.
-      const [claim] = await manager.query<{ waiting: boolean; inserted: number }[]>(
-        `WITH waiting AS (
-           SELECT $9::boolean AND EXISTS (
-             SELECT 1 FROM parked WHERE consumer_group = $4 AND topic = $5 AND record_key = $8) AS w),
-         claimed AS (
-           INSERT INTO inbox (event_id, dedup_key, event_type, consumer_group, topic, partition, "offset")
-           SELECT $1, $2, $3, $4, $5, $6::integer, $7::bigint WHERE NOT (SELECT w FROM waiting)
-           ON CONFLICT DO NOTHING RETURNING 1)
-         SELECT (SELECT w FROM waiting) AS waiting, (SELECT count(*) FROM claimed)::int AS inserted`,
-        [
-          event.id,
-          dedupKey,
-          event.type,
-          this.options.groupId,
-          record.topic,
-          record.partition,
-          record.offset,
-          record.key,
-          mode.checkParked,
-        ],
-      );
-      if (claim!.waiting) {
-        await insertParked(manager, this.options.groupId, record, event, 0, null, true, 0);
-        return 'parked';
-      }
-      if (claim!.inserted === 0) return 'duplicate';
-      const result: unknown = await handler(event, new PlumbingContext([info, manager]));
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-      return 'handled';
-    });
+    const outcome = await this.options.dataSource.transaction((manager) =>
+      this.claimAndHandle(manager, record, info, event, handler, mode.checkParked),
+    );
     if (outcome === 'handled' && this.options.afterCommit) await this.options.afterCommit(info, event);
     return outcome;
+  }
+
+  /**
+   * Inside the caller's transaction: park the record behind its key if that key has a parked record,
+   * else claim the event in the inbox and, unless it was seen before, run the handler.
+   */
+  private async claimAndHandle(
+    manager: EntityManager,
+    record: Received,
+    info: RecordInfo,
+    event: CloudEvent,
+    handler: MessageHandler,
+    checkParked: boolean,
+  ): Promise<RecordOutcome> {
+    const dedupKey = (this.options.dedupKey ?? defaultDedupKey)(event, info.headers) ?? null;
+    // One round trip: does the key wait behind a parked record, and if not, claim the event in the inbox.
+    const [claim] = await manager.query<{ waiting: boolean; inserted: number }[]>(
+      `WITH waiting AS (
+         SELECT $9::boolean AND EXISTS (
+           SELECT 1 FROM parked WHERE consumer_group = $4 AND topic = $5 AND record_key = $8) AS w),
+       claimed AS (
+         INSERT INTO inbox (event_id, dedup_key, event_type, consumer_group, topic, partition, "offset")
+         SELECT $1, $2, $3, $4, $5, $6::integer, $7::bigint WHERE NOT (SELECT w FROM waiting)
+         ON CONFLICT DO NOTHING RETURNING 1)
+       SELECT (SELECT w FROM waiting) AS waiting, (SELECT count(*) FROM claimed)::int AS inserted`,
+      [
+        event.id,
+        dedupKey,
+        event.type,
+        this.options.groupId,
+        info.topic,
+        info.partition,
+        info.offset,
+        info.key,
+        checkParked,
+      ],
+    );
+    if (claim!.waiting) {
+      await insertParked(manager, this.options.groupId, record, event, 0, null, true, 0);
+      return 'parked';
+    }
+    if (claim!.inserted === 0) return 'duplicate';
+    const result: unknown = await handler(event, new PlumbingContext([info, manager]));
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    return 'handled';
   }
 
   private async park(
@@ -535,6 +650,10 @@ interface ParkedRow {
   record_value: Buffer | null;
   headers: Record<string, string>;
   attempts: number;
+}
+
+function isPositiveInteger(n: number): boolean {
+  return Number.isInteger(n) && n >= 1;
 }
 
 function toReceived(topic: string, partition: number, message: KafkaMessage): Received {

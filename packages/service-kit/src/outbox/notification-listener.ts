@@ -69,11 +69,15 @@ export class NotificationListener {
 /** A wake-up signal: `wait` resolves on the next `notify` or after `ms`, whichever comes first. */
 export class Wakeup {
   private pending = false;
-  private resolve: (() => void) | undefined;
+  private readonly waiters = new Set<() => void>();
 
   notify(): void {
-    this.pending = true;
-    this.resolve?.();
+    if (this.waiters.size === 0) {
+      // nobody is waiting: the next wait returns at once, so a notification between two polls is not lost
+      this.pending = true;
+      return;
+    }
+    for (const wake of [...this.waiters]) wake();
   }
 
   wait(ms: number): Promise<void> {
@@ -84,12 +88,11 @@ export class Wakeup {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        this.resolve = undefined;
-        this.pending = false;
+        this.waiters.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.resolve = done;
+      this.waiters.add(done);
     });
   }
 }

@@ -1,11 +1,12 @@
-import { Kafka, logLevel, type KafkaConfig, type Producer, type TopicMessages } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type Producer } from 'kafkajs';
 import { type DataSource, type QueryRunner } from 'typeorm';
 import { backoffDelay, describeFailure, type BackoffPolicy } from '../kafka/failure.js';
 import {
   safely,
-  silentLogger,
+  stderrLogger,
   type PlumbingLogger,
   type PlumbingObserver,
+  kafkaLogCreator,
 } from '../kafka/plumbing-observer.js';
 import { OUTBOX_CHANNEL } from './outbox.migration.js';
 import { NotificationListener, Wakeup } from './notification-listener.js';
@@ -31,6 +32,7 @@ interface ClaimedRow {
   topic: string;
   key: string;
   value: string;
+  event_id: string;
   headers: Record<string, string>;
   created_at: Date;
 }
@@ -43,7 +45,8 @@ interface ClaimedRow {
  * copies by CloudEvent id in their inbox.
  */
 export class OutboxRelay {
-  private readonly producer: Producer;
+  private producer: Producer;
+  private readonly kafka: Kafka;
   private readonly wakeup = new Wakeup();
   private readonly listener: NotificationListener;
   private readonly log: PlumbingLogger;
@@ -54,9 +57,13 @@ export class OutboxRelay {
   private consecutiveFailures = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
-    const kafka = new Kafka({ logLevel: logLevel.WARN, ...options.kafka });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    this.log = options.logger ?? silentLogger;
+    this.kafka = new Kafka({
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(options.logger ?? stderrLogger),
+      ...options.kafka,
+    });
+    this.producer = this.newProducer();
+    this.log = options.logger ?? stderrLogger;
     this.batchSize = options.batchSize ?? 500;
     this.backoff = options.backoff ?? { initialMs: 200, maxMs: 30_000 };
     const schema = schemaOf(options.dataSource);
@@ -104,7 +111,22 @@ export class OutboxRelay {
     }
   }
 
-  /** Claims, publishes and marks one batch. Returns how many rows it settled (published or deferred). */
+  private newProducer(): Producer {
+    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  }
+
+  /**
+   * kafkajs keeps refreshing metadata for every topic a producer ever sent to, so one missing topic would
+   * fail every later send; a fresh producer forgets it.
+   */
+  private async resetProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    await old.disconnect().catch(() => undefined);
+    await this.producer.connect();
+  }
+
+  /** Claims, publishes and marks one batch. Returns how many rows it published. */
   async relayBatch(): Promise<number> {
     const runner = this.options.dataSource.createQueryRunner();
     await runner.connect();
@@ -115,45 +137,59 @@ export class OutboxRelay {
         await runner.commitTransaction();
         return 0;
       }
-      const ids = rows.map((r) => r.id);
-      try {
-        await this.producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(rows) });
-      } catch (error) {
-        const description = describeFailure(error);
-        const attempts = (await runner.query(
-          `UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[]) RETURNING attempts`,
-          [ids, description],
-        )) as [{ attempts: number }[], number];
-        const attempt = Math.max(1, ...attempts[0].map((a) => a.attempts));
-        await runner.query(
-          `UPDATE outbox SET next_attempt_at = clock_timestamp() + $2 * interval '1 millisecond' WHERE id = ANY($1::bigint[])`,
-          [ids, backoffDelay(attempt, this.backoff)],
-        );
-        await runner.commitTransaction();
-        safely(() => this.options.observer?.outboxFailed?.({ count: rows.length, error: description }));
-        this.log.warn(
-          { count: rows.length, attempt, error: description },
-          'outbox publish failed, will retry',
-        );
-        return 0;
+      // One send per topic, so a topic Kafka refuses (missing, unauthorised) holds back only its own rows.
+      const published: ClaimedRow[] = [];
+      const failed: { rows: ClaimedRow[]; error: string }[] = [];
+      for (const [topic, group] of groupBy(rows, (r) => r.topic)) {
+        try {
+          await this.producer.send({
+            topic,
+            acks: -1,
+            messages: group.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+          });
+          published.push(...group);
+        } catch (error) {
+          failed.push({ rows: group, error: describeFailure(error) });
+        }
       }
       const ackedAt = Date.now();
-      await this.options.afterPublish?.(ids);
-      await runner.query(
-        `UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])`,
-        [ids],
-      );
+      if (published.length > 0) {
+        await this.options.afterPublish?.(published.map((r) => r.id));
+        await runner.query(
+          `UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])`,
+          [published.map((r) => r.id)],
+        );
+      }
+      for (const { rows: group, error } of failed) {
+        const [updated] = (await runner.query(
+          `UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[]) RETURNING attempts`,
+          [group.map((r) => r.id), error],
+        )) as [{ attempts: number }[], number];
+        const attempt = Math.max(1, ...updated.map((a) => a.attempts));
+        await runner.query(
+          `UPDATE outbox SET next_attempt_at = clock_timestamp() + $2 * interval '1 millisecond' WHERE id = ANY($1::bigint[])`,
+          [group.map((r) => r.id), backoffDelay(attempt, this.backoff)],
+        );
+        safely(() => this.options.observer?.outboxFailed?.({ count: group.length, error }));
+        this.log.warn(
+          { topic: group[0]!.topic, count: group.length, attempt, error },
+          'outbox publish failed, will retry',
+        );
+      }
       await runner.commitTransaction();
-      for (const [topic, group] of groupBy(rows, (r) => r.topic)) {
+      for (const [topic, group] of groupBy(published, (r) => r.topic)) {
         safely(() =>
           this.options.observer?.outboxPublished?.({
             topic,
             count: group.length,
             delaysMs: group.map((r) => ackedAt - r.created_at.getTime()),
+            eventIds: group.map((r) => r.event_id),
+            ackedAt,
           }),
         );
       }
-      return rows.length;
+      if (failed.length > 0) await this.resetProducer();
+      return published.length;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw error;
@@ -174,19 +210,12 @@ async function claim(runner: QueryRunner, limit: number): Promise<ClaimedRow[]> 
   if (heads.length === 0) return [];
   // The rows behind each locked head are no one else's heads until this transaction ends.
   return (await runner.query(
-    `SELECT o.id, o.topic, o.key, o.value::text AS value, o.headers, o.created_at FROM outbox o
+    `SELECT o.id, o.topic, o.key, o.value::text AS value, o.value->>'id' AS event_id, o.headers, o.created_at FROM outbox o
      JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS h(topic, key, id) ON o.topic = h.topic AND o.key = h.key AND o.id >= h.id
      WHERE o.published_at IS NULL
      ORDER BY o.id LIMIT $4 FOR UPDATE OF o`,
     [heads.map((h) => h.topic), heads.map((h) => h.key), heads.map((h) => h.id), limit],
   )) as ClaimedRow[];
-}
-
-function toTopicMessages(rows: ClaimedRow[]): TopicMessages[] {
-  return [...groupBy(rows, (r) => r.topic)].map(([topic, group]) => ({
-    topic,
-    messages: group.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-  }));
 }
 
 function groupBy<T>(items: T[], by: (item: T) => string): Map<string, T[]> {

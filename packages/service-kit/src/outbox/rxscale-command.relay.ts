@@ -2,7 +2,7 @@ import { type DataSource, type EntityManager } from 'typeorm';
 import { backoffDelay, classifyFailure, describeFailure, type BackoffPolicy } from '../kafka/failure.js';
 import {
   safely,
-  silentLogger,
+  stderrLogger,
   type PlumbingLogger,
   type PlumbingObserver,
 } from '../kafka/plumbing-observer.js';
@@ -67,7 +67,7 @@ export class RxscaleCommandRelay {
   private readonly backoff: BackoffPolicy;
 
   constructor(private readonly options: RxscaleCommandRelayOptions) {
-    this.log = options.logger ?? silentLogger;
+    this.log = options.logger ?? stderrLogger;
     this.backoff = options.backoff ?? { initialMs: 500, maxMs: 60_000 };
     const url = options.listenUrl ?? (options.dataSource.options as { url?: string }).url;
     if (!url) throw new Error('the command relay needs listenUrl or a data source with a url');

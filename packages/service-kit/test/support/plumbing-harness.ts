@@ -142,3 +142,10 @@ export async function offsetsCommittedToEnd(admin: Admin, groupId: string, topic
     return BigInt(e.high) === 0n ? true : c !== undefined && c.offset === e.high;
   });
 }
+
+/** Deletes those of `topics` that exist (kafkajs retries a while on a topic that does not). */
+export async function deleteTopics(admin: Admin, topics: string[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const present = topics.filter((t) => existing.has(t));
+  if (present.length > 0) await admin.deleteTopics({ topics: present });
+}
