@@ -143,19 +143,24 @@ describe('RxScale sandbox: bodies, SKUs and rate limits', () => {
     afterAll(() => limited.close());
 
     it('answers 429 Rate limit exceeded once a key has made 10 calls within a second', async () => {
-      // 15 calls at once land within one second on any machine; the sandbox's counters say what it saw.
+      // 30 calls at once: unless they spread over more than 2 s (they do not, even on a loaded machine) some
+      // are refused. What is asserted is the rule itself, from the sandbox's own counters, not timing.
       const results = await Promise.all(
-        Array.from({ length: 15 }, () => api(limited, 'GET', '/pharmacy_orders/', { key })),
+        Array.from({ length: 30 }, () => api(limited, 'GET', '/pharmacy_orders/', { key })),
       );
       const statuses = results.map((r) => r.status);
-      expect(statuses.filter((s) => s === 200)).toHaveLength(10);
-      expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+      const ok = statuses.filter((s) => s === 200).length;
+      const refused = statuses.filter((s) => s === 429).length;
+      expect(ok + refused).toBe(30);
+      expect(ok).toBeGreaterThanOrEqual(10);
+      expect(refused).toBeGreaterThanOrEqual(1);
       expect(results.find((r) => r.status === 429)?.body).toEqual({ error: 'Rate limit exceeded' });
       const stats = (await admin(limited, 'GET', '/rate-limit')).body;
       const mine = Object.values(
         stats.keys as Record<string, { allowed: number; limited: number; maxPerSecond: number }>,
       )[0];
-      expect(mine).toMatchObject({ allowed: 10, limited: 5, maxPerSecond: 10 });
+      // Never more than 10 accepted in any rolling second, and the 10th was reached.
+      expect(mine).toEqual({ allowed: ok, limited: refused, maxPerSecond: 10, maxPerMinute: ok });
       expect(stats.limits).toEqual({ perSecond: 10, perMinute: 600 });
     });
 
@@ -174,7 +179,7 @@ describe('RxScale sandbox: bodies, SKUs and rate limits', () => {
       const stats = (await admin(limited, 'GET', '/rate-limit')).body;
       expect(stats.enabled).toBe(false);
       const allowed = Object.values(stats.keys as Record<string, { allowed: number }>).map((k) => k.allowed);
-      expect(allowed).toContain(21);
+      expect(allowed).toContain(21); // 1 call before plus these 20
       expect((await admin(limited, 'PUT', '/rate-limit', { enabled: 'no' })).status).toBe(400);
     });
   });

@@ -256,7 +256,7 @@ describe('RxScale sandbox: webhooks', () => {
       await admin(sb, 'POST', '/faults', {
         kind: 'webhook_latency',
         eventType: 'pharmacy_order_created',
-        ms: 300,
+        ms: 1000,
         count: 1,
       });
       await order();
