@@ -22,7 +22,8 @@ function run(secrets) {
   const until = start + seconds * 1000;
   while (performance.now() < until) {
     for (let i = 0; i < 500; i++) {
-      if (!verifyWebhookSignature(body, signature, secrets).valid) throw new Error('signature did not verify');
+      if (!verifyWebhookSignature(body, signature, secrets).valid)
+        throw new Error('signature did not verify');
     }
     n += 500;
   }

@@ -136,7 +136,12 @@ export class RxScaleUnprocessableError extends RxScaleApiError {
 /** 429: over RxScale's rate limit. `retryAfterMs` is set when the answer carried `Retry-After`. */
 export class RxScaleRateLimitError extends RxScaleApiError {
   readonly retryAfterMs: number | undefined;
-  constructor(body: RxScaleErrorFields, rawBody: string, retryAfterMs: number | undefined, context?: RxScaleErrorContext) {
+  constructor(
+    body: RxScaleErrorFields,
+    rawBody: string,
+    retryAfterMs: number | undefined,
+    context?: RxScaleErrorContext,
+  ) {
     super('rate_limited', 429, true, body, rawBody, context);
     this.retryAfterMs = retryAfterMs;
   }
@@ -181,6 +186,24 @@ export interface RxScaleSchemaIssue {
 }
 
 /**
+ * No token could be taken because the budget's store failed (e.g. PostgreSQL unreachable). Nothing was sent;
+ * transient for the caller, not retried by the client (the store is what failed, not RxScale).
+ */
+export class RxScaleBudgetError extends RxScaleError {
+  constructor(context: RxScaleErrorContext, cause: unknown) {
+    super(
+      'budget_unavailable',
+      `Rate budget unavailable${describeCause(cause)}${where(context)}`,
+      true,
+      context,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/**
  * A 2xx answer (or a webhook payload) that is not what the contract says: not JSON, or a field we rely on
  * missing or of the wrong type. Permanent: retrying returns the same shape.
  */
@@ -222,7 +245,10 @@ export class RxScaleSchemaError extends RxScaleError {
 
 /** A webhook delivery that must be rejected: bad or missing signature, malformed or too old envelope. */
 export class RxScaleWebhookError extends RxScaleError {
-  constructor(code: 'signature_invalid' | 'payload_invalid' | 'event_too_old' | 'event_from_future', message: string) {
+  constructor(
+    code: 'signature_invalid' | 'payload_invalid' | 'event_too_old' | 'event_from_future',
+    message: string,
+  ) {
     super(code, message, false);
   }
 }
@@ -232,7 +258,11 @@ function describeCause(cause: unknown): string {
   // (Duck-typed: the error may come from another realm, where instanceof Error is false.)
   let current: unknown = cause;
   for (let depth = 0; depth < 3 && current && typeof current === 'object'; depth++) {
-    if ('code' in current && typeof current.code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(current.code)) {
+    if (
+      'code' in current &&
+      typeof current.code === 'string' &&
+      /^[A-Z][A-Z0-9_]{1,40}$/.test(current.code)
+    ) {
       return ` (${current.code})`;
     }
     current = 'cause' in current ? current.cause : undefined;

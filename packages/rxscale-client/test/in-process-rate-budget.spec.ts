@@ -57,6 +57,16 @@ describe(InProcessRateBudget.name, () => {
     ]);
   });
 
+  it('gives no token while paused after a 429', async () => {
+    const budget = new InProcessRateBudget();
+    await budget.pause(300);
+    const paused = performance.now();
+    await budget.take('order-status');
+    // A lower bound only: the take could not have come before the pause ended.
+    expect(performance.now() - paused).toBeGreaterThanOrEqual(295);
+    await budget.close();
+  });
+
   it('rejects a waiting take when its signal aborts, and one whose signal already aborted', async () => {
     const budget = new InProcessRateBudget({ perSecond: 1, perMinute: 600 });
     await budget.take('order-status');

@@ -23,7 +23,13 @@ describe('pagination', () => {
     for await (const item of paginate(list.fetchPage, { limit: 50 })) seen.push(item.uid);
     expect(seen).toHaveLength(212);
     expect(new Set(seen).size).toBe(212);
-    expect(list.asked).toEqual([[0, 50], [1, 50], [2, 50], [3, 50], [4, 50]]);
+    expect(list.asked).toEqual([
+      [0, 50],
+      [1, 50],
+      [2, 50],
+      [3, 50],
+      [4, 50],
+    ]);
   });
 
   it('asks for 200 per page by default, and one page for an empty list', async () => {
@@ -48,8 +54,13 @@ describe('pagination', () => {
     const seen = [];
     for await (const item of paginate(() => {
       calls++;
-      return Promise.resolve({ data: calls === 1 ? [{ uid: 'a' }] : [], totalRegistries: 999, totalPages: 999 });
-    })) seen.push(item);
+      return Promise.resolve({
+        data: calls === 1 ? [{ uid: 'a' }] : [],
+        totalRegistries: 999,
+        totalPages: 999,
+      });
+    }))
+      seen.push(item);
     expect(seen).toHaveLength(1);
     expect(calls).toBe(2);
   });

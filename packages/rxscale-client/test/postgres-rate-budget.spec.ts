@@ -14,7 +14,11 @@ describe(PostgresRateBudget.name, () => {
   const budgets: PostgresRateBudget[] = [];
 
   /** A budget with its own pool, as a separate service replica would have. */
-  async function replica(options: { bucket: string; perSecond?: number; perMinute?: number }): Promise<PostgresRateBudget> {
+  async function replica(options: {
+    bucket: string;
+    perSecond?: number;
+    perMinute?: number;
+  }): Promise<PostgresRateBudget> {
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     pools.push(pool);
     const budget = await PostgresRateBudget.create({ pool, schema, ...options });
@@ -36,7 +40,7 @@ describe(PostgresRateBudget.name, () => {
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
       [schema],
     );
-    expect(tables.rows.map((r) => r.table_name)).toEqual(['token_log', 'waiters']);
+    expect(tables.rows.map((r) => r.table_name)).toEqual(['pauses', 'token_log', 'waiters']);
   });
 
   it('three replicas hammering for a few seconds never take more than 10 tokens in any second', async () => {
@@ -64,7 +68,11 @@ describe(PostgresRateBudget.name, () => {
       [bucket],
     );
     expect(log.rows).toHaveLength(times.length);
-    expect(maxInAnyWindow(log.rows.map((r) => r.ms), 1000)).toBeLessThanOrEqual(10);
+    const taken = log.rows.map((r) => r.ms).sort((a, b) => a - b);
+    expect(maxInAnyWindow(taken, 1000)).toBeLessThanOrEqual(10);
+    // No bursts either: consecutive calls keep the least spacing (52 ms by default), by the database's clock.
+    const gaps = taken.slice(1).map((t, i) => t - taken[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(52);
   });
 
   it('never takes more than perMinute tokens in a minute across replicas', async () => {
@@ -114,17 +122,45 @@ describe(PostgresRateBudget.name, () => {
       background.take('reconciliation').then(() => served.push('reconciliation')),
     );
     await new Promise((r) => setTimeout(r, 50));
-    const high = Array.from({ length: 5 }, () => orders.take('order-status').then(() => served.push('order-status')));
+    const high = Array.from({ length: 5 }, () =>
+      orders.take('order-status').then(() => served.push('order-status')),
+    );
     await Promise.all([...low, ...high]);
     expect(served).toEqual([...Array(5).fill('order-status'), ...Array(5).fill('reconciliation')]);
     const waiters = await admin.query(`SELECT * FROM "${schema}".waiters WHERE bucket = $1`, [bucket]);
     expect(waiters.rows).toEqual([]);
   });
 
-  it('refuses a schema name that is not a plain identifier and needs a database', async () => {
-    await expect(PostgresRateBudget.create({ connectionString: url, schema: 'x"; DROP TABLE y; --' })).rejects.toThrow(
-      'identifier',
+  it('a 429 seen by one replica pauses every replica until the pause ends', async () => {
+    const bucket = 'pause';
+    const [one, other] = await Promise.all([replica({ bucket }), replica({ bucket })]);
+    await one.pause(500);
+    const until = await admin.query<{ ms: number }>(
+      `SELECT (extract(epoch FROM until) * 1000)::float8 AS ms FROM "${schema}".pauses WHERE bucket = $1`,
+      [bucket],
     );
+    await other.take('order-status');
+    const taken = await admin.query<{ ms: number }>(
+      `SELECT (extract(epoch FROM taken_at) * 1000)::float8 AS ms FROM "${schema}".token_log WHERE bucket = $1`,
+      [bucket],
+    );
+    expect(taken.rows).toHaveLength(1);
+    // By the database's clock, the token was taken only after the pause ended.
+    expect(taken.rows[0]!.ms).toBeGreaterThanOrEqual(until.rows[0]!.ms);
+    // A shorter pause never shortens a longer one.
+    await one.pause(60_000);
+    await one.pause(10);
+    const longest = await admin.query<{ left: number }>(
+      `SELECT extract(epoch FROM until - now()) AS left FROM "${schema}".pauses WHERE bucket = $1`,
+      [bucket],
+    );
+    expect(Number(longest.rows[0]!.left)).toBeGreaterThan(50);
+  });
+
+  it('refuses a schema name that is not a plain identifier and needs a database', async () => {
+    await expect(
+      PostgresRateBudget.create({ connectionString: url, schema: 'x"; DROP TABLE y; --' }),
+    ).rejects.toThrow('identifier');
     await expect(PostgresRateBudget.create({ schema })).rejects.toThrow('pg pool or a connection string');
   });
 

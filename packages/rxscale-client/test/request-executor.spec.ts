@@ -5,6 +5,7 @@ import {
   RxScaleApiError,
   RxScaleAuthenticationError,
   RxScaleBadRequestError,
+  RxScaleBudgetError,
   RxScaleConfigError,
   RxScaleConflictError,
   RxScaleConnectionError,
@@ -61,7 +62,9 @@ describe(RxScaleRequestExecutor.name, () => {
 
   describe('requests', () => {
     it('sends the key, a request id and JSON to the default base path, and parses the answer', async () => {
-      server = await startTestServer((_req, res) => json(res, 200, { uid: 'psku-1', stock: 7, extra: { kept: 1 } }));
+      server = await startTestServer((_req, res) =>
+        json(res, 200, { uid: 'psku-1', stock: 7, extra: { kept: 1 } }),
+      );
       const result = await executor().request({
         method: 'PATCH',
         pathTemplate: '/pharmacy_skus/{uid}/stock',
@@ -85,16 +88,24 @@ describe(RxScaleRequestExecutor.name, () => {
       server = await startTestServer((_req, res) => json(res, 200, {}));
       const schema = z.object({});
       await executor({ basePath: '/v1/external_pharmacy_api' }).request({
-        method: 'GET', pathTemplate: '/health/', responseSchema: schema, priority: 'reconciliation',
+        method: 'GET',
+        pathTemplate: '/health/',
+        responseSchema: schema,
+        priority: 'reconciliation',
       });
       await executor({ baseUrl: `${server.url}/v1/external_pharmacy_api/` }).request({
-        method: 'GET', pathTemplate: '/health/', responseSchema: schema, priority: 'reconciliation',
+        method: 'GET',
+        pathTemplate: '/health/',
+        responseSchema: schema,
+        priority: 'reconciliation',
       });
       expect(server.requests.map((r) => r.url.pathname)).toEqual([
         '/v1/external_pharmacy_api/health/',
         '/v1/external_pharmacy_api/health/',
       ]);
-      expect(() => executor({ baseUrl: `${server!.url}/v1/x`, basePath: '/v1/y' })).toThrow(RxScaleConfigError);
+      expect(() => executor({ baseUrl: `${server!.url}/v1/x`, basePath: '/v1/y' })).toThrow(
+        RxScaleConfigError,
+      );
       expect(() => executor({ baseUrl: 'not a url' })).toThrow(RxScaleConfigError);
       expect(() => executor({ apiKey: '' })).toThrow(RxScaleConfigError);
     });
@@ -102,17 +113,30 @@ describe(RxScaleRequestExecutor.name, () => {
     it('adds pharmacy_uid on every call for a group-wide key, the call’s own uid first', async () => {
       server = await startTestServer((_req, res) => json(res, 200, {}));
       const group = executor({ keyScope: 'group', pharmacyUid: 'ph-default' });
-      const call = { method: 'GET' as const, pathTemplate: '/webhooks/', responseSchema: z.object({}), priority: 'reconciliation' as const };
+      const call = {
+        method: 'GET' as const,
+        pathTemplate: '/webhooks/',
+        responseSchema: z.object({}),
+        priority: 'reconciliation' as const,
+      };
       await group.request(call);
       await group.request({ ...call, pharmacyUid: 'ph-other' });
-      expect(server.requests.map((r) => r.url.searchParams.get('pharmacy_uid'))).toEqual(['ph-default', 'ph-other']);
+      expect(server.requests.map((r) => r.url.searchParams.get('pharmacy_uid'))).toEqual([
+        'ph-default',
+        'ph-other',
+      ]);
     });
 
     it('refuses a group-wide key without a pharmacy uid before sending anything', async () => {
       server = await startTestServer((_req, res) => json(res, 200, {}));
       const budget = new CountingBudget();
       const error = await executor({ keyScope: 'group', budget })
-        .request({ method: 'GET', pathTemplate: '/pharmacy_orders/', responseSchema: z.object({}), priority: 'order-status' })
+        .request({
+          method: 'GET',
+          pathTemplate: '/pharmacy_orders/',
+          responseSchema: z.object({}),
+          priority: 'order-status',
+        })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScaleConfigError);
       expect((error as RxScaleConfigError).code).toBe('pharmacy_uid_required');
@@ -123,12 +147,23 @@ describe(RxScaleRequestExecutor.name, () => {
     it('refuses naming another pharmacy with a single-pharmacy key, and malformed uids', async () => {
       server = await startTestServer((_req, res) => json(res, 200, {}));
       const single = executor();
-      const call = { method: 'GET' as const, pathTemplate: '/pharmacy_orders/{uid}', responseSchema: z.object({}), priority: 'order-status' as const };
-      await expect(single.request({ ...call, pathParams: { uid: 'po-1' }, pharmacyUid: 'ph-x' })).rejects.toMatchObject({
+      const call = {
+        method: 'GET' as const,
+        pathTemplate: '/pharmacy_orders/{uid}',
+        responseSchema: z.object({}),
+        priority: 'order-status' as const,
+      };
+      await expect(
+        single.request({ ...call, pathParams: { uid: 'po-1' }, pharmacyUid: 'ph-x' }),
+      ).rejects.toMatchObject({
         code: 'pharmacy_uid_not_allowed',
       });
-      await expect(single.request({ ...call, pathParams: { uid: '../admin' } })).rejects.toMatchObject({ code: 'uid_invalid' });
-      await expect(single.request({ ...call, pathParams: {} })).rejects.toMatchObject({ code: 'path_param_missing' });
+      await expect(single.request({ ...call, pathParams: { uid: '../admin' } })).rejects.toMatchObject({
+        code: 'uid_invalid',
+      });
+      await expect(single.request({ ...call, pathParams: {} })).rejects.toMatchObject({
+        code: 'path_param_missing',
+      });
       expect(server.requests).toHaveLength(0);
     });
 
@@ -136,9 +171,13 @@ describe(RxScaleRequestExecutor.name, () => {
       server = await startTestServer((_req, res) => json(res, 200, {}));
       const error = await executor()
         .request({
-          method: 'PATCH', pathTemplate: '/pharmacy_skus/{uid}/stock', pathParams: { uid: 'psku-1' },
-          body: { stock: -987654 }, requestSchema: z.object({ stock: z.number().int().nonnegative() }),
-          responseSchema: z.unknown(), priority: 'stock-push',
+          method: 'PATCH',
+          pathTemplate: '/pharmacy_skus/{uid}/stock',
+          pathParams: { uid: 'psku-1' },
+          body: { stock: -987654 },
+          requestSchema: z.object({ stock: z.number().int().nonnegative() }),
+          responseSchema: z.unknown(),
+          priority: 'stock-push',
         })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScaleSchemaError);
@@ -152,41 +191,73 @@ describe(RxScaleRequestExecutor.name, () => {
   describe('errors', () => {
     const cases = [
       [400, { error: 'Missing parameter stock for Jana Vogelsang' }, RxScaleBadRequestError, 'bad_request'],
-      [401, { code: 'invalid_api_key', description: 'API key not found or inactive' }, RxScaleAuthenticationError, 'unauthorized'],
-      [403, { code: 'permission_denied', description: 'Permission denied' }, RxScalePermissionError, 'permission_denied'],
+      [
+        401,
+        { code: 'invalid_api_key', description: 'API key not found or inactive' },
+        RxScaleAuthenticationError,
+        'unauthorized',
+      ],
+      [
+        403,
+        { code: 'permission_denied', description: 'Permission denied' },
+        RxScalePermissionError,
+        'permission_denied',
+      ],
       [404, { error: 'Resource not found' }, RxScaleNotFoundError, 'not_found'],
       [409, { error: 'Already exists' }, RxScaleConflictError, 'conflict'],
       [422, { error: 'Invalid transition for Jana Vogelsang' }, RxScaleUnprocessableError, 'unprocessable'],
     ] as const;
 
-    it.each(cases)('maps HTTP %i to its error class, without retrying and without body values in the message', async (status, body, cls, code) => {
-      server = await startTestServer((_req, res) => json(res, status, body));
-      const budget = new CountingBudget();
-      const error = await executor({ budget })
-        .request({ method: 'GET', pathTemplate: '/pharmacy_orders/{uid}', pathParams: { uid: 'po-1' }, responseSchema: z.unknown(), priority: 'order-status' })
-        .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(cls);
-      expect(error).toBeInstanceOf(RxScaleApiError);
-      expect(error).toBeInstanceOf(RxScaleError);
-      const e = error as RxScaleApiError;
-      expect(e).toMatchObject({ status, code, retryable: false, pathTemplate: '/pharmacy_orders/{uid}', rawBody: JSON.stringify(body) });
-      expect(e.requestId).toBe(server.requests[0]!.headers['x-request-id']);
-      if ('error' in body) expect(e.errorMessage).toBe(body.error);
-      if ('code' in body) {
-        expect(e.authCode).toBe(body.code);
-        expect(e.message).toContain(body.code);
-      }
-      expect(e.message).not.toContain('Jana');
-      expect(e.message).not.toContain(API_KEY);
-      expect(e.message).not.toContain('po-1');
-      expect(server.requests).toHaveLength(1);
-      expect(budget.taken).toEqual(['order-status']);
-    });
+    it.each(cases)(
+      'maps HTTP %i to its error class, without retrying and without body values in the message',
+      async (status, body, cls, code) => {
+        server = await startTestServer((_req, res) => json(res, status, body));
+        const budget = new CountingBudget();
+        const error = await executor({ budget })
+          .request({
+            method: 'GET',
+            pathTemplate: '/pharmacy_orders/{uid}',
+            pathParams: { uid: 'po-1' },
+            responseSchema: z.unknown(),
+            priority: 'order-status',
+          })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(cls);
+        expect(error).toBeInstanceOf(RxScaleApiError);
+        expect(error).toBeInstanceOf(RxScaleError);
+        const e = error as RxScaleApiError;
+        expect(e).toMatchObject({
+          status,
+          code,
+          retryable: false,
+          pathTemplate: '/pharmacy_orders/{uid}',
+          rawBody: JSON.stringify(body),
+        });
+        expect(e.requestId).toBe(server.requests[0]!.headers['x-request-id']);
+        if ('error' in body) expect(e.errorMessage).toBe(body.error);
+        if ('code' in body) {
+          expect(e.authCode).toBe(body.code);
+          expect(e.message).toContain(body.code);
+        }
+        expect(e.message).not.toContain('Jana');
+        expect(e.message).not.toContain(API_KEY);
+        expect(e.message).not.toContain('po-1');
+        expect(server.requests).toHaveLength(1);
+        expect(budget.taken).toEqual(['order-status']);
+      },
+    );
 
     it('retries a 5xx and succeeds, keeping the request id and taking a token per attempt', async () => {
-      server = await startTestServer((_req, res, n) => (n < 3 ? json(res, n === 1 ? 500 : 503, 'Bad gateway') : json(res, 200, { uid: 'a', stock: 1 })));
+      server = await startTestServer((_req, res, n) =>
+        n < 3 ? json(res, n === 1 ? 500 : 503, 'Bad gateway') : json(res, 200, { uid: 'a', stock: 1 }),
+      );
       const budget = new CountingBudget();
-      const result = await executor({ budget }).request({ method: 'GET', pathTemplate: '/x', responseSchema: Item, priority: 'shipment' });
+      const result = await executor({ budget }).request({
+        method: 'GET',
+        pathTemplate: '/x',
+        responseSchema: Item,
+        priority: 'shipment',
+      });
       expect(result).toEqual({ uid: 'a', stock: 1 });
       expect(server.requests).toHaveLength(3);
       expect(new Set(server.requests.map((r) => r.headers['x-request-id'])).size).toBe(1);
@@ -204,16 +275,30 @@ describe(RxScaleRequestExecutor.name, () => {
     });
 
     it('retries 408', async () => {
-      server = await startTestServer((_req, res, n) => (n === 1 ? json(res, 408, {}) : json(res, 200, { uid: 'a', stock: 1 })));
-      await executor().request({ method: 'GET', pathTemplate: '/x', responseSchema: Item, priority: 'shipment' });
+      server = await startTestServer((_req, res, n) =>
+        n === 1 ? json(res, 408, {}) : json(res, 200, { uid: 'a', stock: 1 }),
+      );
+      await executor().request({
+        method: 'GET',
+        pathTemplate: '/x',
+        responseSchema: Item,
+        priority: 'shipment',
+      });
       expect(server.requests).toHaveLength(2);
     });
 
     it('honours Retry-After in seconds on a 429 and then succeeds', async () => {
       server = await startTestServer((_req, res, n) =>
-        n === 1 ? json(res, 429, { error: 'Rate limit exceeded' }, { 'retry-after': '1' }) : json(res, 200, { uid: 'a', stock: 1 }),
+        n === 1
+          ? json(res, 429, { error: 'Rate limit exceeded' }, { 'retry-after': '1' })
+          : json(res, 200, { uid: 'a', stock: 1 }),
       );
-      await executor().request({ method: 'GET', pathTemplate: '/x', responseSchema: Item, priority: 'order-status' });
+      await executor().request({
+        method: 'GET',
+        pathTemplate: '/x',
+        responseSchema: Item,
+        priority: 'order-status',
+      });
       expect(server.requests).toHaveLength(2);
       // A lower bound only: the second attempt did not come before RxScale said it may.
       expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(990);
@@ -222,13 +307,51 @@ describe(RxScaleRequestExecutor.name, () => {
     it('honours Retry-After as an HTTP date', async () => {
       server = await startTestServer((_req, res, n) =>
         n === 1
-          ? json(res, 429, { error: 'Rate limit exceeded' }, { 'retry-after': new Date(Date.now() + 2000).toUTCString() })
+          ? json(
+              res,
+              429,
+              { error: 'Rate limit exceeded' },
+              { 'retry-after': new Date(Date.now() + 2000).toUTCString() },
+            )
           : json(res, 200, { uid: 'a', stock: 1 }),
       );
-      await executor().request({ method: 'GET', pathTemplate: '/x', responseSchema: Item, priority: 'order-status' });
+      await executor().request({
+        method: 'GET',
+        pathTemplate: '/x',
+        responseSchema: Item,
+        priority: 'order-status',
+      });
       expect(server.requests).toHaveLength(2);
       // The date has one-second resolution, so at least one second must have passed.
       expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(990);
+    });
+
+    it('pauses the whole budget on a 429, for Retry-After or as long as the budget finds right', async () => {
+      server = await startTestServer((_req, res, n) =>
+        n === 1
+          ? json(res, 429, { error: 'Rate limit exceeded' }, { 'retry-after': '2' })
+          : n === 2
+            ? json(res, 429, { error: 'Rate limit exceeded' })
+            : json(res, 200, { uid: 'a', stock: 1 }),
+      );
+      const pauses: number[] = [];
+      const inner = new InProcessRateBudget({ perSecond: 1000, perMinute: 100_000 });
+      const budget: RateBudget = {
+        take: (p, s) => inner.take(p, s),
+        close: () => inner.close(),
+        pause: (ms) => {
+          pauses.push(ms ?? -1);
+          return Promise.resolve();
+        },
+      };
+      await executor({ budget }).request({
+        method: 'GET',
+        pathTemplate: '/x',
+        responseSchema: Item,
+        priority: 'shipment',
+      });
+      expect(pauses).toEqual([2000, -1]); // -1: no Retry-After, the budget picks
+      await inner.close();
     });
 
     it('retries a 429 without Retry-After with backoff, and reports it when it persists', async () => {
@@ -237,12 +360,19 @@ describe(RxScaleRequestExecutor.name, () => {
         .request({ method: 'GET', pathTemplate: '/x', responseSchema: z.unknown(), priority: 'order-status' })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScaleRateLimitError);
-      expect(error).toMatchObject({ status: 429, retryable: true, retryAfterMs: undefined, errorMessage: 'Rate limit exceeded' });
+      expect(error).toMatchObject({
+        status: 429,
+        retryable: true,
+        retryAfterMs: undefined,
+        errorMessage: 'Rate limit exceeded',
+      });
       expect(server.requests).toHaveLength(2);
     });
 
     it('does not wait for a Retry-After beyond the total time cap', async () => {
-      server = await startTestServer((_req, res) => json(res, 429, { error: 'Rate limit exceeded' }, { 'retry-after': '120' }));
+      server = await startTestServer((_req, res) =>
+        json(res, 429, { error: 'Rate limit exceeded' }, { 'retry-after': '120' }),
+      );
       const error = await executor({ retry: { maxElapsedMs: 5000 } })
         .request({ method: 'GET', pathTemplate: '/x', responseSchema: z.unknown(), priority: 'order-status' })
         .catch((e: unknown) => e);
@@ -253,7 +383,12 @@ describe(RxScaleRequestExecutor.name, () => {
     it('reports a 200 whose body is not JSON as a schema error', async () => {
       server = await startTestServer((_req, res) => json(res, 200, '{"data": [ {"uid": '));
       const error = await executor()
-        .request({ method: 'GET', pathTemplate: '/pharmacy_skus/', responseSchema: ItemList, priority: 'reconciliation' })
+        .request({
+          method: 'GET',
+          pathTemplate: '/pharmacy_skus/',
+          responseSchema: ItemList,
+          priority: 'reconciliation',
+        })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScaleSchemaError);
       expect(error).toMatchObject({ code: 'schema_mismatch', retryable: false, path: '', status: 200 });
@@ -269,7 +404,12 @@ describe(RxScaleRequestExecutor.name, () => {
         }),
       );
       const error = await executor()
-        .request({ method: 'GET', pathTemplate: '/pharmacy_skus/', responseSchema: ItemList, priority: 'reconciliation' })
+        .request({
+          method: 'GET',
+          pathTemplate: '/pharmacy_skus/',
+          responseSchema: ItemList,
+          priority: 'reconciliation',
+        })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScaleSchemaError);
       const e = error as RxScaleSchemaError;
@@ -282,7 +422,12 @@ describe(RxScaleRequestExecutor.name, () => {
     it('times out a hung connection, retries it, and reports a timeout', async () => {
       server = await startTestServer(() => undefined); // accepts, reads the request, never answers
       const error = await executor({ timeoutMs: 200, retry: { maxAttempts: 2, baseDelayMs: 5 } })
-        .request({ method: 'GET', pathTemplate: '/health/', responseSchema: z.unknown(), priority: 'reconciliation' })
+        .request({
+          method: 'GET',
+          pathTemplate: '/health/',
+          responseSchema: z.unknown(),
+          priority: 'reconciliation',
+        })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScaleTimeoutError);
       expect(error).toMatchObject({ code: 'timeout', retryable: true, timeoutMs: 200, attempts: 2 });
@@ -305,19 +450,51 @@ describe(RxScaleRequestExecutor.name, () => {
       const url = server.url;
       await server.close();
       server = undefined;
-      const error = await new RxScaleRequestExecutor({ baseUrl: url, apiKey: API_KEY, retry: { maxAttempts: 2, baseDelayMs: 5 } })
-        .request({ method: 'GET', pathTemplate: '/health/', responseSchema: z.unknown(), priority: 'reconciliation' })
+      const error = await new RxScaleRequestExecutor({
+        baseUrl: url,
+        apiKey: API_KEY,
+        retry: { maxAttempts: 2, baseDelayMs: 5 },
+      })
+        .request({
+          method: 'GET',
+          pathTemplate: '/health/',
+          responseSchema: z.unknown(),
+          priority: 'reconciliation',
+        })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScaleConnectionError);
       expect(error).toMatchObject({ code: 'connection_failed', retryable: true, attempts: 2 });
       expect((error as Error).message).toContain('ECONNREFUSED');
     });
 
+    it('reports a budget that cannot give tokens as a transient budget error, sending nothing', async () => {
+      server = await startTestServer((_req, res) => json(res, 200, {}));
+      const broken: RateBudget = {
+        take: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')),
+        close: () => Promise.resolve(),
+      };
+      const error = await executor({ budget: broken })
+        .request({
+          method: 'GET',
+          pathTemplate: '/health/',
+          responseSchema: z.unknown(),
+          priority: 'order-status',
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RxScaleBudgetError);
+      expect(error).toMatchObject({ code: 'budget_unavailable', retryable: true });
+      expect(server.requests).toHaveLength(0);
+    });
+
     it('stops at once when the caller aborts, with the caller’s reason', async () => {
       server = await startTestServer(() => undefined);
       const controller = new AbortController();
       const pending = executor({ timeoutMs: 5000 }).request({
-        method: 'GET', pathTemplate: '/health/', responseSchema: z.unknown(), priority: 'reconciliation', signal: controller.signal,
+        method: 'GET',
+        pathTemplate: '/health/',
+        responseSchema: z.unknown(),
+        priority: 'reconciliation',
+        signal: controller.signal,
       });
       setTimeout(() => controller.abort(new Error('shutdown')), 100);
       await expect(pending).rejects.toThrow('shutdown');
@@ -327,7 +504,9 @@ describe(RxScaleRequestExecutor.name, () => {
 
   describe('hooks', () => {
     it('reports every attempt with the path template, status, attempt and duration, and nothing secret', async () => {
-      server = await startTestServer((_req, res, n) => (n === 1 ? json(res, 503, {}) : json(res, 200, { uid: 'a', stock: 1 })));
+      server = await startTestServer((_req, res, n) =>
+        n === 1 ? json(res, 503, {}) : json(res, 200, { uid: 'a', stock: 1 }),
+      );
       const requests: RxScaleRequestEvent[] = [];
       const responses: RxScaleResponseEvent[] = [];
       await executor({
@@ -340,10 +519,25 @@ describe(RxScaleRequestExecutor.name, () => {
             throw new Error('a broken hook must not break the call');
           },
         },
-      }).request({ method: 'PATCH', pathTemplate: '/pharmacy_orders/{uid}/status', pathParams: { uid: 'po-77' }, body: { status: 'in-progress' }, responseSchema: Item, priority: 'order-status' });
+      }).request({
+        method: 'PATCH',
+        pathTemplate: '/pharmacy_orders/{uid}/status',
+        pathParams: { uid: 'po-77' },
+        body: { status: 'in-progress' },
+        responseSchema: Item,
+        priority: 'order-status',
+      });
       expect(requests.map((e) => e.attempt)).toEqual([1, 2]);
       expect(responses).toMatchObject([
-        { method: 'PATCH', pathTemplate: '/pharmacy_orders/{uid}/status', status: 503, attempt: 1, errorClass: 'RxScaleServerError', errorCode: 'server_error', willRetry: true },
+        {
+          method: 'PATCH',
+          pathTemplate: '/pharmacy_orders/{uid}/status',
+          status: 503,
+          attempt: 1,
+          errorClass: 'RxScaleServerError',
+          errorCode: 'server_error',
+          willRetry: true,
+        },
         { status: 200, attempt: 2, willRetry: false },
       ]);
       expect(responses.every((e) => typeof e.durationMs === 'number' && e.durationMs >= 0)).toBe(true);

@@ -22,7 +22,10 @@ const SIG_WITH_PREFIX = 'c43893a95c9be80a71f2cef194409d6fe901940f950d210be90529f
 const SIG_PREFIX_STRIPPED = '628fcb6198eb27c2919f34e41d685d65cfca96c02793c64eac16407ccb51e08a';
 const SIG_OLD_SECRET = 'f53bdfef1f8a8ae9741e799231bc08201f47e52b96f82674c215e573d44f9125';
 const SIG_EMPTY_BODY = 'f0aaffcc78c22d1b9a8a6473f1df1599ba7561559d6b7bcc3997170b6122618d';
-const UTF8_BODY = Buffer.from([0x41, 0x70, 0x6f, 0x74, 0x68, 0x65, 0x6b, 0x65, 0x20, 0x4d, 0xc3, 0xbc, 0x6c, 0x6c, 0x65, 0x72, 0x20, 0xe2, 0x82, 0xac]);
+const UTF8_BODY = Buffer.from([
+  0x41, 0x70, 0x6f, 0x74, 0x68, 0x65, 0x6b, 0x65, 0x20, 0x4d, 0xc3, 0xbc, 0x6c, 0x6c, 0x65, 0x72, 0x20, 0xe2,
+  0x82, 0xac,
+]);
 const SIG_UTF8_BODY = '0cc5ac313a675c74c2540ff1eae026cd1b02d89d4d8e680a340d745091a167b3';
 
 describe('webhook signature', () => {
@@ -34,18 +37,36 @@ describe('webhook signature', () => {
 
   it('accepts the right signature on the raw bytes', () => {
     expect(verifyWebhookSignature(BODY, SIG_WITH_PREFIX, SECRET)).toEqual({ valid: true, secretIndex: 0 });
-    expect(verifyWebhookSignature(UTF8_BODY, SIG_UTF8_BODY, [SECRET])).toEqual({ valid: true, secretIndex: 0 });
-    expect(verifyWebhookSignature(Buffer.alloc(0), SIG_EMPTY_BODY, SECRET)).toEqual({ valid: true, secretIndex: 0 });
+    expect(verifyWebhookSignature(UTF8_BODY, SIG_UTF8_BODY, [SECRET])).toEqual({
+      valid: true,
+      secretIndex: 0,
+    });
+    expect(verifyWebhookSignature(Buffer.alloc(0), SIG_EMPTY_BODY, SECRET)).toEqual({
+      valid: true,
+      secretIndex: 0,
+    });
   });
 
   it('does not treat the whsec_ prefix as removable', () => {
-    expect(verifyWebhookSignature(BODY, SIG_PREFIX_STRIPPED, SECRET)).toEqual({ valid: false, reason: 'mismatch' });
+    expect(verifyWebhookSignature(BODY, SIG_PREFIX_STRIPPED, SECRET)).toEqual({
+      valid: false,
+      reason: 'mismatch',
+    });
   });
 
   it('tries every candidate secret, so a rotation can overlap, and says which matched', () => {
-    expect(verifyWebhookSignature(BODY, SIG_OLD_SECRET, [SECRET, OLD_SECRET])).toEqual({ valid: true, secretIndex: 1 });
-    expect(verifyWebhookSignature(BODY, SIG_WITH_PREFIX, [SECRET, OLD_SECRET])).toEqual({ valid: true, secretIndex: 0 });
-    expect(verifyWebhookSignature(BODY, SIG_OLD_SECRET, [SECRET])).toEqual({ valid: false, reason: 'mismatch' });
+    expect(verifyWebhookSignature(BODY, SIG_OLD_SECRET, [SECRET, OLD_SECRET])).toEqual({
+      valid: true,
+      secretIndex: 1,
+    });
+    expect(verifyWebhookSignature(BODY, SIG_WITH_PREFIX, [SECRET, OLD_SECRET])).toEqual({
+      valid: true,
+      secretIndex: 0,
+    });
+    expect(verifyWebhookSignature(BODY, SIG_OLD_SECRET, [SECRET])).toEqual({
+      valid: false,
+      reason: 'mismatch',
+    });
   });
 
   it('rejects a body changed by even one byte, or re-serialised', () => {
@@ -79,9 +100,9 @@ describe('webhook signature', () => {
   it('refuses to run without a secret or without raw bytes', () => {
     expect(() => verifyWebhookSignature(BODY, SIG_WITH_PREFIX, [])).toThrow(RxScaleConfigError);
     expect(() => verifyWebhookSignature(BODY, SIG_WITH_PREFIX, '')).toThrow(RxScaleConfigError);
-    expect(() => verifyWebhookSignature(JSON.parse(BODY.toString()) as Uint8Array, SIG_WITH_PREFIX, SECRET)).toThrow(
-      'raw body',
-    );
+    expect(() =>
+      verifyWebhookSignature(JSON.parse(BODY.toString()) as Uint8Array, SIG_WITH_PREFIX, SECRET),
+    ).toThrow('raw body');
   });
 
   it('throws a webhook error without the signature or the secret in its message', () => {

@@ -11,6 +11,7 @@ export class InProcessRateBudget extends QueuedRateBudget {
   private readonly limits: ResolvedRateLimits;
   /** Times (ms, monotonic) of the calls within the last minute window, oldest first. */
   private readonly log: number[] = [];
+  private pausedUntil = 0;
 
   constructor(limits: RateLimits = {}) {
     const resolved = resolveRateLimits({ jitterMs: 0, ...limits });
@@ -18,8 +19,17 @@ export class InProcessRateBudget extends QueuedRateBudget {
     this.limits = resolved;
   }
 
+  pause(ms?: number): Promise<void> {
+    const duration = ms ?? this.limits.secondMs / this.limits.perSecond;
+    if (Number.isFinite(duration) && duration > 0) {
+      this.pausedUntil = Math.max(this.pausedUntil, performance.now() + duration);
+    }
+    return Promise.resolve();
+  }
+
   protected tryTake(): Promise<TakeAttempt> {
     const now = performance.now();
+    if (now < this.pausedUntil) return Promise.resolve({ granted: false, waitMs: this.pausedUntil - now });
     const { perSecond, perMinute, secondMs, minuteMs, minSpacingMs } = this.limits;
     while (this.log.length > 0 && this.log[0]! <= now - minuteMs) this.log.shift();
     const inSecond = this.log.length - lowerBound(this.log, now - secondMs);
@@ -29,10 +39,12 @@ export class InProcessRateBudget extends QueuedRateBudget {
       this.log.push(now);
       return Promise.resolve({ granted: true, waitMs: 0 });
     }
-    let waitMs = spaced ? 0 : last! + minSpacingMs - now;
+    let waitMs = spaced || last === undefined ? 0 : last + minSpacingMs - now;
     // The call that has to leave the window before another fits: the perSecond-th (perMinute-th) newest.
-    if (inSecond >= perSecond) waitMs = Math.max(waitMs, this.log[this.log.length - perSecond]! + secondMs - now);
-    if (this.log.length >= perMinute) waitMs = Math.max(waitMs, this.log[this.log.length - perMinute]! + minuteMs - now);
+    if (inSecond >= perSecond)
+      waitMs = Math.max(waitMs, this.log[this.log.length - perSecond]! + secondMs - now);
+    if (this.log.length >= perMinute)
+      waitMs = Math.max(waitMs, this.log[this.log.length - perMinute]! + minuteMs - now);
     return Promise.resolve({ granted: false, waitMs: Math.max(1, waitMs) });
   }
 

@@ -50,11 +50,14 @@ export class PostgresRateBudget extends QueuedRateBudget {
   /** Creates the budget's schema, tables and function if missing (safe to run from many replicas at once). */
   static async create(options: PostgresRateBudgetOptions): Promise<PostgresRateBudget> {
     const schema = options.schema ?? 'rxscale_budget';
-    if (!IDENTIFIER.test(schema)) throw new RangeError('Rate budget schema must be a lower-case SQL identifier');
+    if (!IDENTIFIER.test(schema))
+      throw new RangeError('Rate budget schema must be a lower-case SQL identifier');
     const bucket = options.bucket ?? 'default';
-    if (bucket.length === 0 || bucket.length > 200) throw new RangeError('Rate budget bucket must be 1-200 characters');
+    if (bucket.length === 0 || bucket.length > 200)
+      throw new RangeError('Rate budget bucket must be 1-200 characters');
     const leaseMs = options.leaseMs ?? 2000;
-    if (!Number.isInteger(leaseMs) || leaseMs < 100) throw new RangeError('Rate budget leaseMs must be an integer >= 100');
+    if (!Number.isInteger(leaseMs) || leaseMs < 100)
+      throw new RangeError('Rate budget leaseMs must be an integer >= 100');
     const limits = resolveRateLimits(options);
     if (!options.pool && !options.connectionString) {
       throw new RangeError('Rate budget needs a pg pool or a connection string');
@@ -90,6 +93,17 @@ export class PostgresRateBudget extends QueuedRateBudget {
     const row = result.rows[0];
     if (!row) throw new Error('take_token returned no row');
     return { granted: row.granted, waitMs: Number(row.wait_ms) };
+  }
+
+  async pause(ms?: number): Promise<void> {
+    const duration = ms ?? this.limits.secondMs / this.limits.perSecond;
+    if (!Number.isFinite(duration) || duration <= 0) return;
+    await this.pool.query(
+      `INSERT INTO "${this.schema}".pauses AS p (bucket, until)
+         VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
+       ON CONFLICT (bucket) DO UPDATE SET until = greatest(p.until, EXCLUDED.until)`,
+      [this.bucket, Math.ceil(duration)],
+    );
   }
 
   protected async becameIdle(): Promise<void> {
@@ -137,6 +151,11 @@ async function ensureSchema(pool: pg.Pool, schema: string): Promise<void> {
         expires_at timestamptz NOT NULL,
         PRIMARY KEY (bucket, instance_id)
       )`);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS "${schema}".pauses (
+        bucket text PRIMARY KEY,
+        until timestamptz NOT NULL
+      )`);
     await client.query(takeTokenFunction(schema));
     await client.query('COMMIT');
   } catch (err) {
@@ -162,11 +181,23 @@ DECLARE
   v_in_minute int;
   v_last timestamptz;
   v_edge timestamptz;
+  v_paused_until timestamptz;
   v_wait double precision := 0;
 BEGIN
   -- Serialise takers of one bucket: the count and the insert below must see each other.
   PERFORM pg_advisory_xact_lock(hashtext('${schema}'), hashtext(p_bucket));
   v_now := clock_timestamp();
+
+  -- RxScale answered 429 to someone sharing this bucket: nobody calls until the pause ends.
+  SELECT p.until INTO v_paused_until FROM "${schema}".pauses p WHERE p.bucket = p_bucket AND p.until > v_now;
+  IF v_paused_until IS NOT NULL THEN
+    v_wait := greatest(ceil(extract(epoch FROM (v_paused_until - v_now)) * 1000), 1);
+    INSERT INTO "${schema}".waiters AS w (bucket, instance_id, rank, expires_at)
+      VALUES (p_bucket, p_instance, p_rank, v_now + (v_wait + p_lease_ms) * v_ms)
+      ON CONFLICT (bucket, instance_id) DO UPDATE SET rank = EXCLUDED.rank, expires_at = EXCLUDED.expires_at;
+    RETURN QUERY SELECT false, v_wait::int;
+    RETURN;
+  END IF;
 
   SELECT EXISTS (
     SELECT 1 FROM "${schema}".waiters w

@@ -22,7 +22,7 @@ import {
   type PharmacyOrder,
   type PharmacySku,
   type RxScaleEndpointName,
-} from '../contract/index.js';
+} from '@rxbridge/rxscale-contract';
 import type { RxScalePriority } from '../budget/rate-budget.js';
 import { RxScaleConfigError } from '../errors.js';
 import {
@@ -106,7 +106,10 @@ export class RxScaleClient {
   }
 
   /** `GET /pharmacy_orders/`: one page. */
-  listPharmacyOrders(params: ListPharmacyOrdersParams = {}, options: RxScaleCallOptions = {}): Promise<PharmacyOrderPage> {
+  listPharmacyOrders(
+    params: ListPharmacyOrdersParams = {},
+    options: RxScaleCallOptions = {},
+  ): Promise<PharmacyOrderPage> {
     return this.call(
       'listPharmacyOrders',
       {
@@ -142,7 +145,11 @@ export class RxScaleClient {
    * `PATCH /pharmacy_orders/{uid}/status`. `on-hold` needs a non-blank `comment`; `completed` is refused
    * here (only `completePharmacyOrder` completes). Checked before sending.
    */
-  updatePharmacyOrderStatus(uid: string, body: StatusUpdateRequest, options: RxScaleCallOptions = {}): Promise<unknown> {
+  updatePharmacyOrderStatus(
+    uid: string,
+    body: StatusUpdateRequest,
+    options: RxScaleCallOptions = {},
+  ): Promise<unknown> {
     return this.call(
       'updatePharmacyOrderStatus',
       { uid, body, requestSchema: StatusUpdateRequest, responseSchema: UndocumentedBody },
@@ -151,7 +158,11 @@ export class RxScaleClient {
   }
 
   /** `PATCH /pharmacy_orders/{uid}/complete_order`, with the shipment's tracking when there is one (DESIGN.md §11). */
-  completePharmacyOrder(uid: string, body: CompleteOrderRequest = {}, options: RxScaleCallOptions = {}): Promise<unknown> {
+  completePharmacyOrder(
+    uid: string,
+    body: CompleteOrderRequest = {},
+    options: RxScaleCallOptions = {},
+  ): Promise<unknown> {
     return this.call(
       'completePharmacyOrder',
       { uid, body, requestSchema: CompleteOrderRequest, responseSchema: UndocumentedBody },
@@ -160,7 +171,10 @@ export class RxScaleClient {
   }
 
   /** `GET /pharmacy_skus/`: one page. */
-  listPharmacySkus(params: ListPharmacySkusParams = {}, options: RxScaleCallOptions = {}): Promise<PharmacySkuPage> {
+  listPharmacySkus(
+    params: ListPharmacySkusParams = {},
+    options: RxScaleCallOptions = {},
+  ): Promise<PharmacySkuPage> {
     return this.call(
       'listPharmacySkus',
       {
@@ -181,7 +195,11 @@ export class RxScaleClient {
   }
 
   /** `PATCH /pharmacy_skus/{uid}`: price (cents), stock (absolute) and/or external id. */
-  updatePharmacySku(uid: string, body: PharmacySkuUpdateRequest, options: RxScaleCallOptions = {}): Promise<unknown> {
+  updatePharmacySku(
+    uid: string,
+    body: PharmacySkuUpdateRequest,
+    options: RxScaleCallOptions = {},
+  ): Promise<unknown> {
     return this.call(
       'updatePharmacySku',
       { uid, body, requestSchema: PharmacySkuUpdateRequest, responseSchema: UndocumentedBody },
@@ -199,7 +217,11 @@ export class RxScaleClient {
   }
 
   /** `PATCH /pharmacy_skus/{uid}/external_id` with `{"external_id": id}`. */
-  updatePharmacySkuExternalId(uid: string, externalId: string, options: RxScaleCallOptions = {}): Promise<unknown> {
+  updatePharmacySkuExternalId(
+    uid: string,
+    externalId: string,
+    options: RxScaleCallOptions = {},
+  ): Promise<unknown> {
     return this.call(
       'updatePharmacySkuExternalId',
       {
@@ -218,7 +240,10 @@ export class RxScaleClient {
   }
 
   /** `POST /webhooks/`: the answer holds `signing_secret`, shown this once: store it before anything else. */
-  registerWebhook(body: WebhookRegisterRequest, options: RxScaleCallOptions = {}): Promise<WebhookRegisterResponse> {
+  registerWebhook(
+    body: WebhookRegisterRequest,
+    options: RxScaleCallOptions = {},
+  ): Promise<WebhookRegisterResponse> {
     return this.call(
       'registerWebhook',
       { body, requestSchema: WebhookRegisterRequest, responseSchema: WebhookRegisterResponse },
@@ -259,7 +284,10 @@ export class RxScaleClient {
     options: RxScaleCallOptions = {},
   ): AsyncGenerator<Payout, void, undefined> {
     const { limit, startPage, ...filter } = params;
-    return paginate((page, size) => this.listPayouts({ ...filter, page, limit: size }, options), { limit, startPage });
+    return paginate((page, size) => this.listPayouts({ ...filter, page, limit: size }, options), {
+      limit,
+      startPage,
+    });
   }
 
   private async call<T>(
@@ -296,7 +324,8 @@ function validatePayoutParams(params: ListPayoutsParams): void {
   assertPageParams(params.page, params.limit);
   if (params.status !== undefined) checkParam(PayoutStatus, params.status, 'status');
   if (params.sortBy !== undefined) checkParam(PayoutSortBy, params.sortBy, 'sortBy');
-  if (params.sortDirection !== undefined) checkParam(z.enum(['asc', 'desc']), params.sortDirection, 'sortDirection');
+  if (params.sortDirection !== undefined)
+    checkParam(z.enum(['asc', 'desc']), params.sortDirection, 'sortDirection');
   for (const [name, value] of [
     ['startDate', params.startDate],
     ['endDate', params.endDate],

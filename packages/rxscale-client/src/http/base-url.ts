@@ -1,4 +1,4 @@
-import { DEFAULT_RXSCALE_BASE_PATH } from '../contract/index.js';
+import { DEFAULT_RXSCALE_BASE_PATH } from '@rxbridge/rxscale-contract';
 import { RxScaleConfigError } from '../errors.js';
 
 /**
@@ -17,11 +17,17 @@ export function resolveBaseUrl(baseUrl: string, basePath?: string): string {
     throw new RxScaleConfigError('config_invalid', 'RxScale baseUrl must be http(s)');
   }
   if (url.search || url.hash || url.username || url.password) {
-    throw new RxScaleConfigError('config_invalid', 'RxScale baseUrl must not carry credentials, a query or a fragment');
+    throw new RxScaleConfigError(
+      'config_invalid',
+      'RxScale baseUrl must not carry credentials, a query or a fragment',
+    );
   }
   const urlPath = url.pathname.replace(/\/+$/, '');
   if (urlPath && basePath !== undefined) {
-    throw new RxScaleConfigError('config_invalid', 'Give the base path either in baseUrl or as basePath, not both');
+    throw new RxScaleConfigError(
+      'config_invalid',
+      'Give the base path either in baseUrl or as basePath, not both',
+    );
   }
   let path = urlPath || (basePath ?? DEFAULT_RXSCALE_BASE_PATH);
   if (!path.startsWith('/')) path = `/${path}`;

@@ -1,23 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import type { HttpMethod } from '../contract/index.js';
+import type { HttpMethod } from '@rxbridge/rxscale-contract';
 import { abortReason } from '../abort-reason.js';
 import { InProcessRateBudget } from '../budget/in-process-rate-budget.js';
 import type { RateBudget, RxScalePriority } from '../budget/rate-budget.js';
 import {
   apiErrorFor,
   RxScaleApiError,
+  RxScaleBudgetError,
   RxScaleConfigError,
   RxScaleConnectionError,
+  RxScaleRateLimitError,
   RxScaleError,
   RxScaleSchemaError,
   RxScaleTimeoutError,
   type RxScaleErrorContext,
 } from '../errors.js';
 import { resolveBaseUrl } from './base-url.js';
-import { backoffDelayMs, parseRetryAfter, resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from './retry-policy.js';
+import {
+  backoffDelayMs,
+  parseRetryAfter,
+  resolveRetryOptions,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+} from './retry-policy.js';
 import { schemaIssues } from './schema-issues.js';
-
 
 /** Whether the API key acts for one pharmacy or a whole group (API.md §3). */
 export type RxScaleKeyScope = 'pharmacy' | 'group';
@@ -175,8 +182,18 @@ export class RxScaleRequestExecutor {
     if (body !== undefined) headers['Content-Type'] = 'application/json';
 
     const started = performance.now();
+    // Waiting for tokens is the budget doing its job, not RxScale failing: it does not use up the retry cap.
+    let budgetWaitMs = 0;
     for (let attempt = 1; ; attempt++) {
-      await this.budget.take(req.priority, req.signal);
+      const waitStarted = performance.now();
+      try {
+        await this.budget.take(req.priority, req.signal);
+        budgetWaitMs += performance.now() - waitStarted;
+      } catch (err) {
+        if (req.signal?.aborted) throw abortReason(req.signal);
+        if (err instanceof RxScaleError) throw err;
+        throw new RxScaleBudgetError({ ...context, attempts: attempt - 1 }, err);
+      }
       const event: RxScaleRequestEvent = {
         requestId,
         method: req.method,
@@ -193,7 +210,12 @@ export class RxScaleRequestExecutor {
         status = answer.status;
         const value = parseAnswer(answer, req.responseSchema, attemptContext);
         safeHook(() =>
-          this.hooks.onResponse?.({ ...event, status, durationMs: performance.now() - attemptStarted, willRetry: false }),
+          this.hooks.onResponse?.({
+            ...event,
+            status,
+            durationMs: performance.now() - attemptStarted,
+            willRetry: false,
+          }),
         );
         return value;
       } catch (err) {
@@ -205,7 +227,7 @@ export class RxScaleRequestExecutor {
           const retryAfterMs =
             'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? err.retryAfterMs : undefined;
           delay = backoffDelayMs(attempt, this.retry, retryAfterMs);
-          retrying = performance.now() - started + delay < this.retry.maxElapsedMs;
+          retrying = performance.now() - started - budgetWaitMs + delay < this.retry.maxElapsedMs;
         }
         safeHook(() =>
           this.hooks.onResponse?.({
@@ -217,6 +239,11 @@ export class RxScaleRequestExecutor {
             willRetry: retrying,
           }),
         );
+        if (err instanceof RxScaleRateLimitError && this.budget.pause) {
+          // Our accounting and RxScale's disagree (another consumer of the key, jitter): everyone sharing
+          // the budget backs off, for Retry-After or else as long as the budget finds right.
+          await this.budget.pause(err.retryAfterMs).catch(() => undefined);
+        }
         if (!retrying) throw err;
         await abortableSleep(delay, req.signal);
       }
@@ -277,7 +304,13 @@ export class RxScaleRequestExecutor {
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const response = await fetch(url, { method, headers, body, signal: controller.signal, redirect: 'manual' });
+      const response = await fetch(url, {
+        method,
+        headers,
+        body,
+        signal: controller.signal,
+        redirect: 'manual',
+      });
       // The timeout covers reading the body too: a server that sends headers and then stalls is a timeout.
       const text = await response.text();
       if (response.status >= 200 && response.status < 300) return { status: response.status, text };
@@ -330,12 +363,17 @@ function parseAnswer<T>(
 
 function assertUid(value: unknown, name: string, context?: RxScaleErrorContext): void {
   if (typeof value !== 'string' || !UID.test(value)) {
-    throw new RxScaleConfigError('uid_invalid', `${name} must be a non-empty uid without spaces or slashes`, context);
+    throw new RxScaleConfigError(
+      'uid_invalid',
+      `${name} must be a non-empty uid without spaces or slashes`,
+      context,
+    );
   }
 }
 
 function assertTimeout(ms: number): void {
-  if (!Number.isFinite(ms) || ms <= 0) throw new RxScaleConfigError('config_invalid', 'timeoutMs must be positive');
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new RxScaleConfigError('config_invalid', 'timeoutMs must be positive');
 }
 
 function safeHook(fn: () => void): void {

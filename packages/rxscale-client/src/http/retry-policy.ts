@@ -3,7 +3,10 @@ import { RxScaleError } from '../errors.js';
 export interface RetryOptions {
   /** Attempts per call including the first (default 4; 1 disables retries). */
   maxAttempts?: number;
-  /** No new attempt starts, and no wait is begun, that would end later than this after the call began (default 30 s). */
+  /**
+   * No backoff wait is begun that would end later than this after the call began (default 30 s), not counting
+   * time spent waiting for budget tokens. An attempt already sent runs to its own timeout.
+   */
   maxElapsedMs?: number;
   /** First backoff ceiling (default 250 ms); doubles per attempt. */
   baseDelayMs?: number;
@@ -24,7 +27,8 @@ export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOp
     throw new RangeError('retry.maxAttempts must be a positive integer');
   }
   for (const key of ['maxElapsedMs', 'baseDelayMs', 'maxDelayMs'] as const) {
-    if (!Number.isFinite(resolved[key]) || resolved[key] < 0) throw new RangeError(`retry.${key} must be zero or more`);
+    if (!Number.isFinite(resolved[key]) || resolved[key] < 0)
+      throw new RangeError(`retry.${key} must be zero or more`);
   }
   return resolved;
 }
@@ -53,7 +57,10 @@ export function backoffDelayMs(
  * `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable.
  * A date in the past means "now" (0).
  */
-export function parseRetryAfter(header: string | null | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  header: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
   if (header === null || header === undefined) return undefined;
   const value = header.trim();
   if (value === '') return undefined;

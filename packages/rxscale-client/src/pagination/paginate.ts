@@ -1,4 +1,4 @@
-import { MAX_PAGE_LIMIT } from '../contract/index.js';
+import { MAX_PAGE_LIMIT } from '@rxbridge/rxscale-contract';
 import { RxScaleConfigError, RxScaleSchemaError } from '../errors.js';
 
 /** RxScale's pagination envelope (API.md §4). */
@@ -38,9 +38,12 @@ export async function* paginatePages<T>(
   for (;;) {
     const result = await fetchPage(page, limit);
     if (!Number.isInteger(result.totalPages) || result.totalPages < 0) {
-      throw new RxScaleSchemaError('response', 'Pagination envelope is not usable', [
-        { path: 'totalPages', code: 'invalid_value', expected: 'integer >= 0' },
-      ], undefined);
+      throw new RxScaleSchemaError(
+        'response',
+        'Pagination envelope is not usable',
+        [{ path: 'totalPages', code: 'invalid_value', expected: 'integer >= 0' }],
+        undefined,
+      );
     }
     yield result;
     page += 1;

@@ -5,7 +5,7 @@ import {
   WebhookEnvelope,
   WebhookEventType,
   type WebhookEvent,
-} from '../contract/index.js';
+} from '@rxbridge/rxscale-contract';
 import { RxScaleConfigError, RxScaleSchemaError, RxScaleWebhookError } from '../errors.js';
 import { schemaIssues } from '../http/schema-issues.js';
 import { verifyWebhookSignature } from './webhook-signature.js';
@@ -45,7 +45,11 @@ export interface VerifyWebhookOptions extends WebhookAgeOptions {
  * `timestamp` has one-second resolution: two changes of one order within a second share a key, which is
  * why consumers compare `updated_at` and fetch the current order before acting.
  */
-export function webhookDedupKey(event: { event_type: string; timestamp: number; data: { uid: string } }): string {
+export function webhookDedupKey(event: {
+  event_type: string;
+  timestamp: number;
+  data: { uid: string };
+}): string {
   return `${event.event_type}|${event.timestamp}|${event.data.uid}`;
 }
 
@@ -78,12 +82,22 @@ export function parseWebhook(body: unknown, eventHeader?: string | readonly stri
     try {
       json = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
     } catch {
-      throw new RxScaleSchemaError('webhook', 'Webhook body is not JSON', [{ path: '', code: 'invalid_json' }], undefined);
+      throw new RxScaleSchemaError(
+        'webhook',
+        'Webhook body is not JSON',
+        [{ path: '', code: 'invalid_json' }],
+        undefined,
+      );
     }
   }
   const envelope = WebhookEnvelope.safeParse(json);
   if (!envelope.success) {
-    throw new RxScaleSchemaError('webhook', 'Webhook envelope does not match the contract', schemaIssues(envelope.error), undefined);
+    throw new RxScaleSchemaError(
+      'webhook',
+      'Webhook envelope does not match the contract',
+      schemaIssues(envelope.error),
+      undefined,
+    );
   }
   if (eventHeader !== undefined && eventHeader !== envelope.data.event_type) {
     throw new RxScaleWebhookError('payload_invalid', 'X-Webhook-Event does not match the body’s event_type');
@@ -101,7 +115,11 @@ export function parseWebhook(body: unknown, eventHeader?: string | readonly stri
       dedupKey:
         uid === undefined
           ? undefined
-          : webhookDedupKey({ event_type: envelope.data.event_type, timestamp: envelope.data.timestamp, data: { uid } }),
+          : webhookDedupKey({
+              event_type: envelope.data.event_type,
+              timestamp: envelope.data.timestamp,
+              data: { uid },
+            }),
     };
   }
   const parsed = EVENT_SCHEMAS[type.data].safeParse(json);
@@ -124,7 +142,10 @@ export function parseWebhook(body: unknown, eventHeader?: string | readonly stri
  */
 export function verifyAndParseWebhook(
   rawBody: Uint8Array,
-  headers: { signature: string | readonly string[] | undefined | null; event?: string | readonly string[] | undefined },
+  headers: {
+    signature: string | readonly string[] | undefined | null;
+    event?: string | readonly string[] | undefined;
+  },
   options: VerifyWebhookOptions,
 ): ParsedWebhook & { secretIndex: number } {
   const check = verifyWebhookSignature(rawBody, headers.signature, options.secrets);

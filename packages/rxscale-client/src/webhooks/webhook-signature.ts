@@ -2,7 +2,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { RxScaleConfigError, RxScaleWebhookError } from '../errors.js';
 
 export type WebhookSignatureResult =
-  | { valid: true; /** Which of the candidate secrets matched (rotation: tells when the old one can go). */ secretIndex: number }
+  | {
+      valid: true;
+      /** Which of the candidate secrets matched (rotation: tells when the old one can go). */ secretIndex: number;
+    }
   | { valid: false; reason: 'missing' | 'malformed' | 'mismatch' };
 
 const SIGNATURE = /^[0-9a-fA-F]{64}$/;
@@ -28,10 +31,16 @@ export function verifyWebhookSignature(
 ): WebhookSignatureResult {
   const candidates = typeof secrets === 'string' ? [secrets] : secrets;
   if (candidates.length === 0 || candidates.some((s) => typeof s !== 'string' || s.length === 0)) {
-    throw new RxScaleConfigError('config_invalid', 'Webhook verification needs at least one non-empty secret');
+    throw new RxScaleConfigError(
+      'config_invalid',
+      'Webhook verification needs at least one non-empty secret',
+    );
   }
   if (!(rawBody instanceof Uint8Array)) {
-    throw new RxScaleConfigError('config_invalid', 'Webhook verification needs the raw body bytes (Buffer), not a parsed body');
+    throw new RxScaleConfigError(
+      'config_invalid',
+      'Webhook verification needs the raw body bytes (Buffer), not a parsed body',
+    );
   }
   if (signatureHeader === undefined || signatureHeader === null || signatureHeader === '') {
     return { valid: false, reason: 'missing' };

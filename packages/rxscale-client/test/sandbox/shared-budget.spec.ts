@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { PostgresRateBudget, RxScaleClient, type RxScalePriority } from '@rxbridge/rxscale-client';
+import { PostgresRateBudget, RxScaleClient, type RxScalePriority } from '../../src/index.js';
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
-import { admin, maxInAnyWindow, requestLog, setupChain, type Chain } from './sandbox-chain.js';
+import { maxInAnyWindow } from '../window-count.js';
+import { admin, requestLog, setupChain, type Chain } from './sandbox-chain.js';
 
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
 
@@ -33,7 +34,15 @@ describe('three services sharing the PostgreSQL rate budget', () => {
       (['order-status', 'stock-push', 'reconciliation'] as RxScalePriority[]).map(async (priority) => {
         const pool = new pg.Pool({ connectionString: url, max: 2 });
         pools.push(pool);
-        const budget = await PostgresRateBudget.create({ pool, schema, bucket: 'rxscale-sandbox-key' });
+        // Sandbox and clients share this Jest process (and two cores with every other suite), so the
+        // margin for scheduling jitter between a token and the request's arrival is wider than the 40 ms
+        // default; the benchmark measures the defaults with each client in its own process.
+        const budget = await PostgresRateBudget.create({
+          pool,
+          schema,
+          bucket: 'rxscale-sandbox-key',
+          marginMs: 100,
+        });
         budgets.push(budget);
         return { priority, client: new RxScaleClient({ baseUrl: sb.url, apiKey: chain.singleKey, budget }) };
       }),
@@ -46,7 +55,8 @@ describe('three services sharing the PostgreSQL rate budget', () => {
       clients.flatMap(({ client, priority }) =>
         Array.from({ length: 4 }, async () => {
           while (Date.now() < until) {
-            if (priority === 'stock-push') await client.updatePharmacySkuStock(chain.skuUids[0]!, 10, { priority });
+            if (priority === 'stock-push')
+              await client.updatePharmacySkuStock(chain.skuUids[0]!, 10, { priority });
             else await client.listPharmacySkus({ limit: 1 }, { priority });
             calls++;
           }
@@ -57,8 +67,17 @@ describe('three services sharing the PostgreSQL rate budget', () => {
     expect(log).toHaveLength(calls);
     expect(log.filter((e) => e.status === 429)).toEqual([]);
     expect(log.every((e) => e.status === 200)).toBe(true);
-    expect(maxInAnyWindow(log.map((e) => Date.parse(e.at)), 1000)).toBeLessThanOrEqual(10);
-    const limits = await admin<{ keys: Record<string, { limited: number; maxPerSecond: number }> }>(sb, 'GET', '/rate-limit');
+    expect(
+      maxInAnyWindow(
+        log.map((e) => Date.parse(e.at)),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(10);
+    const limits = await admin<{ keys: Record<string, { limited: number; maxPerSecond: number }> }>(
+      sb,
+      'GET',
+      '/rate-limit',
+    );
     for (const stats of Object.values(limits.keys)) {
       expect(stats.limited).toBe(0);
       expect(stats.maxPerSecond).toBeLessThanOrEqual(10);

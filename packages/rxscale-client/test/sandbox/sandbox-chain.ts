@@ -10,7 +10,12 @@ export const ALL_PERMISSIONS = [
   'webhooks_write',
 ] as const;
 
-export async function admin<T = unknown>(sb: RunningSandbox, method: string, path: string, body?: unknown): Promise<T> {
+export async function admin<T = unknown>(
+  sb: RunningSandbox,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const res = await fetch(`${sb.adminUrl}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -55,7 +60,13 @@ export async function setupChain(sb: RunningSandbox): Promise<Chain> {
     });
     skuUids.push(psku.uid);
   }
-  await admin(sb, 'POST', '/pharmacy-skus', { uid: 'psku-a2-0', pharmacy_uid: 'ph-a2', sku_uid: 'sku-0', price: 999, stock: 5 });
+  await admin(sb, 'POST', '/pharmacy-skus', {
+    uid: 'psku-a2-0',
+    pharmacy_uid: 'ph-a2',
+    sku_uid: 'sku-0',
+    price: 999,
+    stock: 5,
+  });
   const orderUids: string[] = [];
   for (let i = 0; i < 5; i++) {
     const order = await admin<{ uid: string }>(sb, 'POST', '/orders', {
@@ -79,16 +90,4 @@ export interface RequestLogEntry {
 
 export async function requestLog(sb: RunningSandbox): Promise<RequestLogEntry[]> {
   return (await admin<{ entries: RequestLogEntry[] }>(sb, 'GET', '/requests?limit=100000')).entries;
-}
-
-/** The largest number of timestamps (ms) in any window [t, t + windowMs). */
-export function maxInAnyWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[end]! - sorted[start]! >= windowMs) start++;
-    max = Math.max(max, end - start + 1);
-  }
-  return max;
 }

@@ -16,7 +16,7 @@ import {
   RxScaleUnprocessableError,
   type RxScaleClientOptions,
   type RxScaleResponseEvent,
-} from '@rxbridge/rxscale-client';
+} from '../../src/index.js';
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
 import { z } from 'zod';
 import { admin, requestLog, setupChain, type Chain } from './sandbox-chain.js';
@@ -81,7 +81,9 @@ describe(RxScaleClient.name, () => {
       const order = await client().getPharmacyOrder(chain.orderUids[0]!);
       expect(order.uid).toBe(chain.orderUids[0]);
       expect(order.order_items[0]!.amount).toBe(2);
-      await expect(client().getPharmacyOrder('po-does-not-exist')).rejects.toBeInstanceOf(RxScaleNotFoundError);
+      await expect(client().getPharmacyOrder('po-does-not-exist')).rejects.toBeInstanceOf(
+        RxScaleNotFoundError,
+      );
     });
 
     it('moves an order through the flow, with a comment for on-hold, and completes it, reducing stock', async () => {
@@ -91,7 +93,11 @@ describe(RxScaleClient.name, () => {
       await c.updatePharmacyOrderStatus(uid, { status: 'on-hold', comment: 'Lieferengpass beim Großhandel' });
       await c.updatePharmacyOrderStatus(uid, { status: 'in-progress' });
       await c.updatePharmacyOrderStatus(uid, { status: 'ready_for_pickup' });
-      await c.completePharmacyOrder(uid, { carrier: 'DHL', tracking_number: 'JJD000390007', tracking_url: 'https://tracking.example/JJD000390007' });
+      await c.completePharmacyOrder(uid, {
+        carrier: 'DHL',
+        tracking_number: 'JJD000390007',
+        tracking_url: 'https://tracking.example/JJD000390007',
+      });
       const history = await admin<Array<{ to: string }>>(sb, 'GET', `/orders/${uid}/history`);
       expect(history.map((h) => h.to)).toEqual(
         expect.arrayContaining(['pending review', 'on-hold', 'in-progress', 'ready_for_pickup', 'completed']),
@@ -105,7 +111,9 @@ describe(RxScaleClient.name, () => {
       const before = (await requestLog(sb)).length;
       const c = client();
       const uid = chain.orderUids[2]!;
-      await expect(c.updatePharmacyOrderStatus(uid, { status: 'on-hold', comment: '  ' })).rejects.toMatchObject({
+      await expect(
+        c.updatePharmacyOrderStatus(uid, { status: 'on-hold', comment: '  ' }),
+      ).rejects.toMatchObject({
         code: 'request_invalid',
         path: 'comment',
       });
@@ -141,24 +149,37 @@ describe(RxScaleClient.name, () => {
       expect(await admin(sb, 'GET', `/pharmacy-skus/${uid}`)).toMatchObject({ price: 2349, stock: 12 });
       await c.updatePharmacySkuStock(uid, 7);
       await c.updatePharmacySkuExternalId(uid, 'WAWI-448812');
-      expect(await admin(sb, 'GET', `/pharmacy-skus/${uid}`)).toMatchObject({ stock: 7, external_id: 'WAWI-448812' });
+      expect(await admin(sb, 'GET', `/pharmacy-skus/${uid}`)).toMatchObject({
+        stock: 7,
+        external_id: 'WAWI-448812',
+      });
     });
 
     it('refuses a negative stock before sending', async () => {
-      await expect(client().updatePharmacySkuStock(chain.skuUids[10]!, -1)).rejects.toMatchObject({ code: 'request_invalid' });
+      await expect(client().updatePharmacySkuStock(chain.skuUids[10]!, -1)).rejects.toMatchObject({
+        code: 'request_invalid',
+      });
     });
   });
 
   describe('webhooks', () => {
     it('registers (secret shown once), lists without secrets, refuses a duplicate, and removes', async () => {
       const c = client();
-      const created = await c.registerWebhook({ target: 'https://pms.example/hooks/rxscale', notification_type: 'pharmacy_order_created' });
+      const created = await c.registerWebhook({
+        target: 'https://pms.example/hooks/rxscale',
+        notification_type: 'pharmacy_order_created',
+      });
       expect(created.signing_secret.length).toBeGreaterThan(0);
       const listed = await c.listWebhooks();
-      expect(listed).toEqual([expect.objectContaining({ uid: created.uid, notification_type: 'pharmacy_order_created' })]);
+      expect(listed).toEqual([
+        expect.objectContaining({ uid: created.uid, notification_type: 'pharmacy_order_created' }),
+      ]);
       expect(JSON.stringify(listed)).not.toContain(created.signing_secret);
       await expect(
-        c.registerWebhook({ target: 'https://pms.example/hooks/rxscale', notification_type: 'pharmacy_order_created' }),
+        c.registerWebhook({
+          target: 'https://pms.example/hooks/rxscale',
+          notification_type: 'pharmacy_order_created',
+        }),
       ).rejects.toBeInstanceOf(RxScaleConflictError);
       await c.deleteWebhook(created.uid);
       expect(await c.listWebhooks()).toEqual([]);
@@ -197,7 +218,9 @@ describe(RxScaleClient.name, () => {
     });
 
     it('a group key used as if single-pharmacy gets RxScale’s 400', async () => {
-      const error = await client({ apiKey: chain.groupKey }).listPharmacySkus().catch((e: unknown) => e);
+      const error = await client({ apiKey: chain.groupKey })
+        .listPharmacySkus()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScaleBadRequestError);
       expect((error as RxScaleBadRequestError).retryable).toBe(false);
     });
@@ -206,14 +229,18 @@ describe(RxScaleClient.name, () => {
   describe('errors from the sandbox', () => {
     it('401 for an unknown key, with the auth code and without the key in the message', async () => {
       const wrongKey = 'rxk_wrong_but_long_enough_0000';
-      const error = await client({ apiKey: wrongKey }).health().catch((e: unknown) => e);
+      const error = await client({ apiKey: wrongKey })
+        .health()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScaleAuthenticationError);
       expect(error).toMatchObject({ status: 401, authCode: 'invalid_api_key' });
       expect((error as Error).message).not.toContain(wrongKey);
     });
 
     it('403 for a missing permission', async () => {
-      const error = await client({ apiKey: chain.readOnlyKey }).updatePharmacySkuStock(chain.skuUids[0]!, 3).catch((e: unknown) => e);
+      const error = await client({ apiKey: chain.readOnlyKey })
+        .updatePharmacySkuStock(chain.skuUids[0]!, 3)
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScalePermissionError);
       expect(error).toMatchObject({ status: 403, authCode: 'permission_denied', retryable: false });
     });
@@ -233,7 +260,12 @@ describe(RxScaleClient.name, () => {
     });
 
     it('retries a 5xx and then succeeds, with one request id and a hook event per attempt', async () => {
-      await admin(sb, 'POST', '/faults', { kind: 'error', status: 503, count: 2, endpoint: { method: 'GET', path: '/health/' } });
+      await admin(sb, 'POST', '/faults', {
+        kind: 'error',
+        status: 503,
+        count: 2,
+        endpoint: { method: 'GET', path: '/health/' },
+      });
       const events: RxScaleResponseEvent[] = [];
       const before = (await requestLog(sb)).length;
       await client({ hooks: { onResponse: (e) => events.push(e) } }).health();
@@ -247,13 +279,20 @@ describe(RxScaleClient.name, () => {
 
     it('gives up on a persistent 5xx with a server error', async () => {
       await admin(sb, 'POST', '/faults', { kind: 'error', status: 500, endpoint: { path: '/health/' } });
-      const error = await client({ retry: { maxAttempts: 2, baseDelayMs: 10 } }).health().catch((e: unknown) => e);
+      const error = await client({ retry: { maxAttempts: 2, baseDelayMs: 10 } })
+        .health()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScaleServerError);
       expect(error).toMatchObject({ status: 500, attempts: 2, retryable: true });
     });
 
     it('waits as a 429 with Retry-After says, then succeeds', async () => {
-      await admin(sb, 'POST', '/faults', { kind: 'rate_limit', retryAfterSeconds: 1, count: 1, endpoint: { path: '/health/' } });
+      await admin(sb, 'POST', '/faults', {
+        kind: 'rate_limit',
+        retryAfterSeconds: 1,
+        count: 1,
+        endpoint: { path: '/health/' },
+      });
       const before = (await requestLog(sb)).length;
       await client().health();
       const seen = (await requestLog(sb)).slice(before);
@@ -266,14 +305,23 @@ describe(RxScaleClient.name, () => {
       await admin(sb, 'POST', '/faults', { kind: 'rate_limit', count: 1, endpoint: { path: '/health/' } });
       await client().health();
       await admin(sb, 'POST', '/faults', { kind: 'rate_limit', endpoint: { path: '/health/' } });
-      const error = await client({ retry: { maxAttempts: 3, baseDelayMs: 10 } }).health().catch((e: unknown) => e);
+      const error = await client({ retry: { maxAttempts: 3, baseDelayMs: 10 } })
+        .health()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScaleRateLimitError);
-      expect(error).toMatchObject({ status: 429, retryAfterMs: undefined, attempts: 3, errorMessage: 'Rate limit exceeded' });
+      expect(error).toMatchObject({
+        status: 429,
+        retryAfterMs: undefined,
+        attempts: 3,
+        errorMessage: 'Rate limit exceeded',
+      });
     });
 
     it('times out a hung call', async () => {
       await admin(sb, 'POST', '/faults', { kind: 'hang', ms: 10_000, endpoint: { path: '/health/' } });
-      const error = await client({ timeoutMs: 300, retry: { maxAttempts: 2, baseDelayMs: 10 } }).health().catch((e: unknown) => e);
+      const error = await client({ timeoutMs: 300, retry: { maxAttempts: 2, baseDelayMs: 10 } })
+        .health()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScaleTimeoutError);
       expect(error).toMatchObject({ timeoutMs: 300, attempts: 2 });
     });
@@ -297,7 +345,10 @@ describe(RxScaleClient.name, () => {
 
     it('malformed JSON in a 200 is a schema error', async () => {
       answer = { status: 200, body: '{"data": [' };
-      await expect(client({ baseUrl: url() }).listPharmacySkus()).rejects.toMatchObject({ code: 'schema_mismatch', path: '' });
+      await expect(client({ baseUrl: url() }).listPharmacySkus()).rejects.toMatchObject({
+        code: 'schema_mismatch',
+        path: '',
+      });
     });
 
     it('an order without its status is a schema error naming the field, not the patient', async () => {
@@ -311,7 +362,9 @@ describe(RxScaleClient.name, () => {
           patient_data: { uid: 'pat-1', display_name: 'Erika Musterfrau' },
         }),
       };
-      const error = await client({ baseUrl: url() }).getPharmacyOrder('po-1').catch((e: unknown) => e);
+      const error = await client({ baseUrl: url() })
+        .getPharmacyOrder('po-1')
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RxScaleSchemaError);
       expect(error).toMatchObject({ path: 'status', status: 200, retryable: false });
       expect((error as Error).message).not.toContain('Musterfrau');
@@ -319,7 +372,9 @@ describe(RxScaleClient.name, () => {
 
     it('422 is its own error class', async () => {
       answer = { status: 422, body: JSON.stringify({ error: 'Invalid content' }) };
-      await expect(client({ baseUrl: url() }).completePharmacyOrder('po-1')).rejects.toBeInstanceOf(RxScaleUnprocessableError);
+      await expect(client({ baseUrl: url() }).completePharmacyOrder('po-1')).rejects.toBeInstanceOf(
+        RxScaleUnprocessableError,
+      );
     });
   });
 });

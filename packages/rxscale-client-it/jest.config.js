@@ -1,4 +1,0 @@
-import preset from '../../jest.preset.js';
-
-/** @type {import('jest').Config} */
-export default preset;
