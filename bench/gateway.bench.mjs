@@ -49,7 +49,7 @@ const template = JSON.stringify({
       priority: 1,
     },
     delivery_type: { uid: 'dt-standard', display_name: 'Standardversand', identifier: 'standard' },
-    order_items: Array.from({ length: 5 }, (_, i) => ({
+    order_items: Array.from({ length: 6 }, (_, i) => ({
       uid: `oi-bench-${i}`,
       amount: 1 + (i % 3),
       total_paid_amount: 1299 + i * 250,
