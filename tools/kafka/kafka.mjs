@@ -225,7 +225,11 @@ export async function startKafka(opts = {}) {
 
   const metaFile = join(s.dataDir, 'kraft-logs', 'meta.properties');
   if (!existsSync(metaFile)) {
-    const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
+    // An id starting with '-' is read as an option by the storage tool (1 in 64 starts failed); Kafka's own
+    // Uuid.randomUuid() redraws such ids too.
+    let clusterId;
+    do clusterId = randomBytes(16).toString('base64url').slice(0, 22);
+    while (clusterId.startsWith('-'));
     const fmt = spawnSync(
       'java',
       ['-cp', classpath, log4j, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'],

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startKafka, stopKafka } from '../kafka/kafka.mjs';
 import { startPostgres } from '../postgres/postgres.mjs';
 import { apps } from './apps.mjs';
+import { provisionCatalogTopics } from './gateway-wiring.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -154,10 +155,25 @@ async function startCommand(tools) {
   process.on('SIGTERM', () => void stopAll(0));
 
   const listening = [`PostgreSQL  ${redactUrl(infra.env.DATABASE_URL)}`, `Kafka       ${infra.env.KAFKA_BROKERS}`];
+  try {
+    const topics = await provisionCatalogTopics(infra.env.KAFKA_BROKERS);
+    if (topics.created.length > 0) console.log(`[stack] created topics: ${topics.created.join(', ')}`);
+  } catch (err) {
+    console.error(`[stack] provisioning the topic catalog failed: ${err instanceof Error ? err.message : String(err)}`);
+    await stopAll(1);
+  }
   for (const app of apps) {
     const entry = join(root, app.dir, 'dist', 'main.js');
     if (!existsSync(entry)) throw new Error(`${app.name} is not built (${entry} missing)`);
-    const child = spawn(process.execPath, [entry], { cwd: join(root, app.dir), env: { ...env, ...app.env }, stdio: 'inherit' });
+    /** @type {Record<string, string>} */
+    let prepared = {};
+    try {
+      prepared = app.prepare ? await app.prepare() : {};
+    } catch (err) {
+      console.error(`[stack] preparing ${app.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+      await stopAll(1);
+    }
+    const child = spawn(process.execPath, [entry], { cwd: join(root, app.dir), env: { ...env, ...app.env, ...prepared }, stdio: 'inherit' });
     child.on('exit', (code) => {
       if (!stopping) {
         console.error(`[stack] ${app.name} exited (${code}); stopping everything`);
@@ -166,12 +182,30 @@ async function startCommand(tools) {
     });
     children.push(child);
     listening.push(`${app.name.padEnd(11)} ${app.url}`);
+    if (app.ready && !(await answers(`${app.url}${app.ready}`, child))) {
+      console.error(`[stack] ${app.name} did not answer ${app.url}${app.ready} within 60 s; stopping everything`);
+      await stopAll(1);
+    }
   }
   console.log(`\n[stack] RxBridge is running. Ctrl-C stops everything it started.\n  ${listening.join('\n  ')}\n`);
   // Nothing else may hold the event loop open (no app yet, an external broker): wait for a signal.
   setInterval(() => {}, 1 << 30);
   await new Promise(() => {});
   return 0;
+}
+
+/**
+ * Polls a URL until it answers 2xx, the child exits, or 60 s pass.
+ * @param {string} url @param {import('node:child_process').ChildProcess} child
+ */
+async function answers(url, child) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
 }
 
 /** @param {string | undefined} url */

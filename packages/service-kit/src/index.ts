@@ -19,4 +19,9 @@ export { enqueueRxscaleCommand, enqueueRxscaleCommands, NewRxscaleCommandSchema,
 export { RxscaleCommandRelay, type RxscaleCommandRelayOptions, type CommandExecutor, type CommandOutcome, type SettledOutcome } from './outbox/rxscale-command.relay.js';
 export { provisionTopics, type ProvisioningReport, type TopicMismatch, type ProvisionOptions } from './provisioning/topic-provisioning.js';
 export { listDeadLetters, inspectDeadLetter, replayDeadLetter, REPLAYED_FROM_HEADER, type DeadLetter, type DeadLetterSummary, type DeadLetterAddress } from './dead-letters/dead-letters.js';
+export * from './config/index.js';
+export * from './logging/index.js';
+export * from './metrics/index.js';
+export * from './health/index.js';
+export * from './tracing/index.js';
 export { readOutboxBacklog, purgePlumbingTables, type OutboxBacklog, type RetentionOptions } from './outbox/plumbing-housekeeping.js';

@@ -1,0 +1,203 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { createLogger, type ServiceLogger } from '@rxbridge/service-kit';
+import { loadGatewayConfig, type GatewayConfig } from '../../src/config/gateway-config.js';
+import { createGatewayApp } from '../../src/gateway-app.js';
+
+export const sharedBrokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+
+export const secrets = {
+  ordersNew: 'whsec_test_orders_new_0001',
+  ordersOld: 'whsec_test_orders_old_0001',
+  updated: 'whsec_test_updated_00000001',
+  skus: 'whsec_test_skus_0000000001',
+  pharmacyB: 'whsec_test_pharmacy_b_0001',
+} as const;
+
+export const webhookSecretsEnv = JSON.stringify({
+  default: {
+    pharmacy_order_created: [secrets.ordersNew, secrets.ordersOld],
+    pharmacy_order_updated: [secrets.updated],
+    pharmacy_sku_stock_updated: [secrets.skus],
+  },
+  'pharmacy-b': { pharmacy_order_created: [secrets.pharmacyB] },
+});
+
+export function suffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export interface TestTopics {
+  pharmacyOrders: string;
+  pharmacySkus: string;
+  unrecognized: string;
+}
+
+export function kafkaAdmin(brokers: string) {
+  return new Kafka({ clientId: 'gateway-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+}
+
+export async function createTestTopics(brokers: string): Promise<TestTopics> {
+  const s = suffix();
+  const topics = {
+    pharmacyOrders: `test.gateway.${s}.rxscale.pharmacy-orders.v1`,
+    pharmacySkus: `test.gateway.${s}.rxscale.pharmacy-skus.v1`,
+    unrecognized: `test.gateway.${s}.rxscale.unrecognized.v1`,
+  };
+  const admin = kafkaAdmin(brokers);
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: topics.pharmacyOrders, numPartitions: 3, replicationFactor: 1 },
+        { topic: topics.pharmacySkus, numPartitions: 3, replicationFactor: 1 },
+        { topic: topics.unrecognized, numPartitions: 1, replicationFactor: 1 },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return topics;
+}
+
+export async function deleteTopics(brokers: string, topics: TestTopics): Promise<void> {
+  const admin = kafkaAdmin(brokers);
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: Object.values(topics) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Sum of every partition's end offset per topic: equal before and after means nothing was produced. */
+export async function endOffsets(brokers: string, topics: TestTopics): Promise<Record<string, number>> {
+  const admin = kafkaAdmin(brokers);
+  await admin.connect();
+  try {
+    const out: Record<string, number> = {};
+    for (const t of Object.values<string>({ ...topics })) {
+      const parts = await admin.fetchTopicOffsets(t);
+      out[t] = parts.reduce((n, p) => n + Number(p.high), 0);
+    }
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface ReadRecord {
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+  partition: number;
+}
+
+/** Every record on the topic, read from the beginning up to the end offsets taken now. */
+export async function readTopic(brokers: string, topic: string): Promise<ReadRecord[]> {
+  const kafka = new Kafka({ clientId: 'gateway-test-reader', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  await admin.disconnect();
+  const total = [...ends.values()].reduce((a, b) => a + b, 0);
+  if (total === 0) return [];
+  const consumer = kafka.consumer({ groupId: `gateway-test-reader-${suffix()}` });
+  const records: ReadRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${records.length} of ${total} records of ${topic}`)), 30_000);
+      void consumer.run({
+        eachMessage: ({ message, partition }) => {
+          if (Number(message.offset) < (ends.get(partition) ?? 0)) {
+            records.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers: headersOf(message.headers), partition });
+          }
+          if (records.length >= total) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+function headersOf(h: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) out[k] = Array.isArray(v) ? String(v[0]) : String(v);
+  return out;
+}
+
+export async function startGateway(
+  brokers: string,
+  topics: TestTopics,
+  env: Record<string, string> = {},
+  logger: ServiceLogger = createLogger({ service: 'gateway-test', level: 'silent' }),
+): Promise<{ app: NestFastifyApplication; url: string; config: GatewayConfig }> {
+  const config = {
+    ...loadGatewayConfig({ KAFKA_BROKERS: brokers, GATEWAY_PORT: '0', GATEWAY_WEBHOOK_SECRETS: webhookSecretsEnv, ...env }),
+    topics,
+  };
+  const app = await createGatewayApp(config, logger);
+  await app.listen(config.http.port, '127.0.0.1');
+  const url = await app.getUrl();
+  return { app, url: url.replace('[::1]', '127.0.0.1'), config };
+}
+
+export function sign(body: Buffer | string, secret: string): string {
+  return createHmac('sha256', secret).update(body).digest('hex');
+}
+
+let counter = 0;
+
+/** An invented pharmacy_order_created / _updated envelope (no real person). */
+export function orderEnvelope(eventType = 'pharmacy_order_created', uid = `po-${suffix()}-${++counter}`): string {
+  return JSON.stringify({
+    event_type: eventType,
+    timestamp: Math.floor(Date.now() / 1000),
+    payload_version: '1',
+    data: {
+      uid,
+      status: 'waiting for pharmacy',
+      name: `PO-TEST-${counter}`,
+      data: {},
+      created_at: 1736330000,
+      updated_at: 1736330950,
+      deleted_at: null,
+      pharmacy: { uid: 'ph-test01', display_name: 'Testapotheke Beispielweg' },
+      order: { uid: `ord-${uid}`, delivery_address: { first_name: 'Erika', last_name: 'Beispiel', city: 'Musterstadt' } },
+      order_items: [{ uid: 'oi-1', amount: 1, sku: { pzn: '00000001' } }],
+    },
+  });
+}
+
+export function skuEnvelope(uid = `psku-${suffix()}`): string {
+  return JSON.stringify({
+    event_type: 'pharmacy_sku_stock_updated',
+    timestamp: Math.floor(Date.now() / 1000),
+    payload_version: '1',
+    data: { uid, external_id: 'ART-1', price: 1299, stock: 7 },
+  });
+}
+
+export async function post(
+  url: string,
+  body: Buffer | string,
+  headers: Record<string, string>,
+  path = '/webhooks/rxscale',
+): Promise<{ status: number; text: string; headers: Headers }> {
+  const res = await fetch(`${url}${path}`, { method: 'POST', body, headers });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+export function signedHeaders(body: string | Buffer, eventType: string, secret: string): Record<string, string> {
+  return { 'content-type': 'application/json', 'x-webhook-event': eventType, 'x-webhook-signature': sign(body, secret) };
+}
