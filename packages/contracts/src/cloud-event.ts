@@ -49,6 +49,17 @@ export function createCloudEvent<T>(event: NewCloudEvent<T>): TypedCloudEvent<T>
   };
 }
 
+/**
+ * Kafka headers the gateway sets on `rxscale.*` records besides EventHeaders, so consumers can route and
+ * deduplicate without parsing the value. The dedup key is also the CloudEvent attribute `rxscaledeliverykey`.
+ */
+export const RxScaleEventHeaders = {
+  eventType: 'rxscale-event-type',
+  dedupKey: 'rxscale-dedup-key',
+  source: 'rxscale-source',
+  receivedAt: 'rxscale-received-at',
+} as const;
+
 /** Kafka header names used on every record. */
 export const EventHeaders = {
   correlationId: 'correlationid',

@@ -71,7 +71,7 @@ const raw = (value: unknown) => Buffer.from(JSON.stringify(value));
 describe('webhook events', () => {
   it('parses each documented event type and computes the documented dedup key', () => {
     const c = parseWebhook(raw(created));
-    expect(c).toMatchObject({ kind: 'event', dedupKey: 'pharmacy_order_created|1736331000|po-k4t9w2' });
+    expect(c).toMatchObject({ kind: 'event', dedupKey: 'pharmacy_order_created:1736331000:po-k4t9w2' });
     const u = parseWebhook({
       ...created,
       event_type: 'pharmacy_order_updated',
@@ -95,8 +95,8 @@ describe('webhook events', () => {
         },
       }),
     );
-    expect(s).toMatchObject({ kind: 'event', dedupKey: 'pharmacy_sku_stock_updated|1736418000|psku-m51x' });
-    expect(webhookDedupKey({ event_type: 'x', timestamp: 1, data: { uid: 'a|b' } })).toBe('x|1|a|b');
+    expect(s).toMatchObject({ kind: 'event', dedupKey: 'pharmacy_sku_stock_updated:1736418000:psku-m51x' });
+    expect(webhookDedupKey({ event_type: 'x', timestamp: 1, data: { uid: 'a:b' } })).toBe('x:1:a:b');
   });
 
   it('keeps a well-formed envelope of an unknown type as unrecognized instead of failing', () => {
@@ -110,7 +110,7 @@ describe('webhook events', () => {
     );
     expect(result).toMatchObject({
       kind: 'unrecognized',
-      dedupKey: 'pharmacy_payout_routed|1736331000|pay-1',
+      dedupKey: 'pharmacy_payout_routed:1736331000:pay-1',
     });
   });
 

@@ -54,3 +54,13 @@ export const WebhookEvent = z.discriminatedUnion(
   },
 );
 export type WebhookEvent = z.infer<typeof WebhookEvent>;
+
+/**
+ * The documented deduplication key of a webhook (API.md §11.5): `event_type` + `timestamp` + `data.uid`,
+ * joined by `:`. Neither the type nor an integer contains one, so the key is unambiguous whatever the uid
+ * holds. Defined once here: the gateway stores it with every record and consumers' inboxes compare it,
+ * so every part of RxBridge must compute it the same way.
+ */
+export function webhookDedupKey(envelope: { event_type: string; timestamp: number; data: { uid: string } }): string {
+  return `${envelope.event_type}:${envelope.timestamp}:${envelope.data.uid}`;
+}

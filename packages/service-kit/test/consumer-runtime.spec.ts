@@ -1,5 +1,6 @@
 import { type INestMicroservice } from '@nestjs/common';
 import { type Admin, type Producer } from 'kafkajs';
+import { RxScaleEventHeaders } from '@rxbridge/contracts';
 import {
   createPlumbingMicroservice,
   inspectDeadLetter,
@@ -112,7 +113,8 @@ describe(PlumbingServer.name, () => {
       await producer.send({
         topic,
         messages: [
-          record(first, 'order-2', { rxscaledeliverykey: 'evt_123' }),
+          // The gateway's header, then the CloudEvent-extension name as a header: both are the delivery key.
+          record(first, 'order-2', { [RxScaleEventHeaders.dedupKey]: 'evt_123' }),
           record(redelivered, 'order-2', { rxscaledeliverykey: 'evt_123' }),
           record(effectEvent({ key: 'order-2', seq: 2 }), 'order-2'),
         ],

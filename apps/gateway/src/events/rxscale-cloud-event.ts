@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { EventHeaders, Topics, buildRxScaleEvent, type BuildRxScaleEventResult } from '@rxbridge/contracts';
+import {
+  EventHeaders,
+  RxScaleEventHeaders,
+  Topics,
+  buildRxScaleEvent,
+  type BuildRxScaleEventResult,
+} from '@rxbridge/contracts';
 import type { GatewayConfig } from '../config/gateway-config.js';
 
-/** Kafka header names the gateway sets besides EventHeaders, so consumers can route and dedup without parsing the value. */
-export const RxScaleHeaders = {
-  eventType: 'rxscale-event-type',
-  dedupKey: 'rxscale-dedup-key',
-  source: 'rxscale-source',
-  receivedAt: 'rxscale-received-at',
-} as const;
+/** The gateway's record headers are part of the contract (consumers dedup by them). */
+export { RxScaleEventHeaders as RxScaleHeaders };
 
 export interface VerifiedWebhook {
   rawBody: Buffer;
@@ -56,10 +57,10 @@ export function kafkaRecord(
       [EventHeaders.eventType]: e.type,
       [EventHeaders.traceparent]: trace.traceparent,
       [EventHeaders.correlationId]: trace.correlationid,
-      [RxScaleHeaders.eventType]: e.rxscaleeventtype,
-      [RxScaleHeaders.dedupKey]: e.rxscaledeliverykey,
-      [RxScaleHeaders.source]: source,
-      [RxScaleHeaders.receivedAt]: e.receivedat,
+      [RxScaleEventHeaders.eventType]: e.rxscaleeventtype,
+      [RxScaleEventHeaders.dedupKey]: e.rxscaledeliverykey,
+      [RxScaleEventHeaders.source]: source,
+      [RxScaleEventHeaders.receivedAt]: e.receivedat,
     },
   };
 }

@@ -1,3 +1,4 @@
+import { webhookDedupKey } from '@rxbridge/rxscale-contract';
 import { z } from 'zod';
 import { CloudEventSchema } from '../cloud-event.js';
 import { Timestamp, Uid } from './event-parts.js';
@@ -32,11 +33,11 @@ export const RxScaleWebhookEnvelope = z.looseObject({
 });
 export type RxScaleWebhookEnvelope = z.infer<typeof RxScaleWebhookEnvelope>;
 
-/** RxScale's documented deduplication key (API.md §11.5): event_type + timestamp + data.uid. */
+/** RxScale's documented deduplication key (API.md §11.5), as the RxScale contract defines it. */
 export function rxscaleDeliveryKey(
   envelope: Pick<RxScaleWebhookEnvelope, 'event_type' | 'timestamp' | 'data'>,
 ): string {
-  return `${envelope.event_type}:${envelope.timestamp}:${envelope.data.uid}`;
+  return webhookDedupKey(envelope);
 }
 
 /** The CloudEvent type of a webhook: `rxscale.` + RxScale's event_type. */

@@ -9,6 +9,7 @@ import {
 import { RxScaleConfigError, RxScaleSchemaError, RxScaleWebhookError } from '../errors.js';
 import { schemaIssues } from '../http/schema-issues.js';
 import { verifyWebhookSignature } from './webhook-signature.js';
+import { webhookDedupKey } from '../contract/index.js';
 
 const EVENT_SCHEMAS = {
   pharmacy_order_created: PharmacyOrderCreatedEvent,
@@ -40,19 +41,11 @@ export interface VerifyWebhookOptions extends WebhookAgeOptions {
 }
 
 /**
- * The documented deduplication key (API.md §11.5): `event_type` + `timestamp` + `data.uid`, joined by `|`
- * (neither the type nor an integer contains one, so the key is unambiguous whatever the uid holds).
+ * The documented deduplication key (API.md §11.5), as defined once in the contract.
  * `timestamp` has one-second resolution: two changes of one order within a second share a key, which is
  * why consumers compare `updated_at` and fetch the current order before acting.
  */
-export function webhookDedupKey(event: {
-  event_type: string;
-  timestamp: number;
-  data: { uid: string };
-}): string {
-  return `${event.event_type}|${event.timestamp}|${event.data.uid}`;
-}
-
+export { webhookDedupKey };
 /** Throws RxScaleWebhookError when the event is older (or further in the future) than allowed. */
 export function assertWebhookAge(timestampSeconds: number, options: WebhookAgeOptions): void {
   if (options.maxAgeSeconds === undefined) return;

@@ -1,5 +1,5 @@
 import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/microservices';
-import { CloudEventSchema, type CloudEvent } from '@rxbridge/contracts';
+import { CloudEventSchema, RxScaleEventHeaders, type CloudEvent } from '@rxbridge/contracts';
 import {
   Kafka,
   logLevel,
@@ -33,7 +33,8 @@ import { headersToStrings } from './record-headers.js';
 
 export { PLUMBING_TRANSPORT };
 
-/** Header (or CloudEvent extension) carrying RxScale's delivery identity, used as the inbox's second key. */
+/** CloudEvent extension (or header) carrying RxScale's delivery identity, the inbox's second key; the gateway's
+ * `rxscale-dedup-key` header (RxScaleEventHeaders.dedupKey) is read first. */
 export const DEDUP_KEY_HEADER = 'rxscaledeliverykey';
 
 export interface PlumbingServerOptions {
@@ -672,7 +673,7 @@ function origin(record: Received): Record<string, unknown> {
 }
 
 function defaultDedupKey(event: CloudEvent, headers: Record<string, string>): string | undefined {
-  const fromHeader = headers[DEDUP_KEY_HEADER];
+  const fromHeader = headers[RxScaleEventHeaders.dedupKey] ?? headers[DEDUP_KEY_HEADER];
   if (fromHeader) return fromHeader;
   const fromEvent = (event as Record<string, unknown>)[DEDUP_KEY_HEADER];
   return typeof fromEvent === 'string' && fromEvent.length > 0 ? fromEvent : undefined;
