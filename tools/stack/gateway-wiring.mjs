@@ -17,6 +17,7 @@ export async function provisionCatalogTopics(brokers) {
   await admin.connect();
   try {
     const report = await provisionTopics(admin, allTopics());
+    for (const name of report.reconfigured) console.log(`[stack] topic ${name}: settings set to the catalog's`);
     for (const m of report.mismatches) console.warn(`[stack] topic ${m.topic} ${m.problem}`);
     return report;
   } finally {

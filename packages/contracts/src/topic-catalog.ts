@@ -11,6 +11,8 @@ export interface TopicDefinition {
   partitions: number;
   retentionMs: number;
   cleanupPolicy: CleanupPolicy;
+  /** The largest record the topic accepts (`max.message.bytes`); the broker's default when absent. */
+  maxMessageBytes?: number;
   /** The consumer groups of RxBridge that read this topic. */
   consumerGroups: readonly ConsumerGroup[];
   description: string;
@@ -25,9 +27,17 @@ export type ConsumerGroup = (typeof ConsumerGroups)[keyof typeof ConsumerGroups]
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * `rxscale.*` records carry the webhook body base64-encoded inside a CloudEvent: a body at the gateway's
+ * default 1 MiB limit becomes a record of about 1.4 MiB, above the broker's 1 MiB default. Such a webhook
+ * would be refused on every redelivery and never stored, so these topics accept 2 MiB records.
+ */
+export const RXSCALE_TOPIC_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
 export const Topics = {
   rxscalePharmacyOrders: {
     name: 'rxscale.pharmacy-orders.v1',
+    maxMessageBytes: RXSCALE_TOPIC_MAX_MESSAGE_BYTES,
     key: 'pharmacy order uid',
     partitions: 6,
     retentionMs: 14 * DAY_MS,
@@ -37,6 +47,7 @@ export const Topics = {
   },
   rxscalePharmacySkus: {
     name: 'rxscale.pharmacy-skus.v1',
+    maxMessageBytes: RXSCALE_TOPIC_MAX_MESSAGE_BYTES,
     key: 'pharmacy SKU uid',
     partitions: 6,
     retentionMs: 14 * DAY_MS,
@@ -46,6 +57,7 @@ export const Topics = {
   },
   rxscaleUnrecognized: {
     name: 'rxscale.unrecognized.v1',
+    maxMessageBytes: RXSCALE_TOPIC_MAX_MESSAGE_BYTES,
     key: 'data.uid when present',
     partitions: 1,
     retentionMs: 30 * DAY_MS,

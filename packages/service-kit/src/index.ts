@@ -17,7 +17,7 @@ export { enqueueEvent, enqueueEvents, type OutboxMessage } from './outbox/outbox
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox.relay.js';
 export { enqueueRxscaleCommand, enqueueRxscaleCommands, NewRxscaleCommandSchema, type NewRxscaleCommand, type RxscaleCommand, type RxscaleCommandStatus } from './outbox/rxscale-command.js';
 export { RxscaleCommandRelay, type RxscaleCommandRelayOptions, type CommandExecutor, type CommandOutcome, type SettledOutcome } from './outbox/rxscale-command.relay.js';
-export { provisionTopics, type ProvisioningReport, type TopicMismatch, type ProvisionOptions } from './provisioning/topic-provisioning.js';
+export { provisionTopics, topicConfigEntries, type ProvisioningReport, type TopicMismatch, type ProvisionOptions } from './provisioning/topic-provisioning.js';
 export { listDeadLetters, inspectDeadLetter, replayDeadLetter, REPLAYED_FROM_HEADER, type DeadLetter, type DeadLetterSummary, type DeadLetterAddress } from './dead-letters/dead-letters.js';
 export * from './config/index.js';
 export * from './logging/index.js';

@@ -19,6 +19,7 @@ describe(provisionTopics.name, () => {
         partitions: 3,
         retentionMs: 86_400_000,
         cleanupPolicy: 'delete',
+        maxMessageBytes: 2 * 1024 * 1024,
         consumerGroups: [],
         description: 'test',
       },
@@ -32,9 +33,9 @@ describe(provisionTopics.name, () => {
     await admin.disconnect();
   });
 
-  it('creates missing topics with their partitions, retention and cleanup policy', async () => {
+  it('creates missing topics with their partitions, retention, cleanup policy and record size limit', async () => {
     const report = await provisionTopics(admin, topics, { replicationFactor: 1 });
-    expect(report).toEqual({ created: topics.map((t) => t.name), existing: [], mismatches: [] });
+    expect(report).toEqual({ created: topics.map((t) => t.name), existing: [], reconfigured: [], mismatches: [] });
     const metadata = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
     const partitions = Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]));
     expect(partitions).toEqual(Object.fromEntries(topics.map((t) => [t.name, t.partitions])));
@@ -43,7 +44,7 @@ describe(provisionTopics.name, () => {
       resources: topics.map((t) => ({
         type: ConfigResourceTypes.TOPIC,
         name: t.name,
-        configNames: ['retention.ms', 'cleanup.policy'],
+        configNames: ['retention.ms', 'cleanup.policy', 'max.message.bytes'],
       })),
     });
     for (const t of topics) {
@@ -51,14 +52,16 @@ describe(provisionTopics.name, () => {
       expect(Object.fromEntries(entries.map((e) => [e.configName, e.configValue]))).toEqual({
         'retention.ms': String(t.retentionMs),
         'cleanup.policy': t.cleanupPolicy,
+        // The broker's default (1 MiB + record overhead) where the catalog sets no limit.
+        'max.message.bytes': String(t.maxMessageBytes ?? 1048588),
       });
     }
   });
 
-  it('leaves existing topics alone on a second run and reports a partition count that differs', async () => {
+  it('changes nothing on a second run and reports a partition count that differs', async () => {
     await provisionTopics(admin, topics, { replicationFactor: 1 });
     const again = await provisionTopics(admin, topics, { replicationFactor: 1 });
-    expect(again).toEqual({ created: [], existing: topics.map((t) => t.name), mismatches: [] });
+    expect(again).toEqual({ created: [], existing: topics.map((t) => t.name), reconfigured: [], mismatches: [] });
 
     const changed = topics.map((t, i) => (i === 0 ? { ...t, partitions: 6 } : t));
     const report = await provisionTopics(admin, changed, { replicationFactor: 1 });
@@ -67,6 +70,25 @@ describe(provisionTopics.name, () => {
     ]);
     const metadata = await admin.fetchTopicMetadata({ topics: [topics[0]!.name] });
     expect(metadata.topics[0]!.partitions).toHaveLength(3);
+  });
+
+  it("brings an existing topic's settings to the catalog's, such as a raised record size limit", async () => {
+    const [orders] = topics;
+    await provisionTopics(admin, [{ ...orders!, maxMessageBytes: undefined, retentionMs: 3_600_000 }], {
+      replicationFactor: 1,
+    });
+    const report = await provisionTopics(admin, [orders!], { replicationFactor: 1 });
+    expect(report.reconfigured).toEqual([orders!.name]);
+    const configs = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [
+        { type: ConfigResourceTypes.TOPIC, name: orders!.name, configNames: ['retention.ms', 'max.message.bytes'] },
+      ],
+    });
+    const entries = Object.fromEntries(configs.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
+    expect(entries).toEqual({ 'retention.ms': String(orders!.retentionMs), 'max.message.bytes': String(orders!.maxMessageBytes) });
+    // Settled: nothing to change on the next run.
+    expect((await provisionTopics(admin, [orders!], { replicationFactor: 1 })).reconfigured).toEqual([]);
   });
 
   it('refuses a bad definition before creating anything', async () => {

@@ -1,7 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
-import { createLogger, type ServiceLogger } from '@rxbridge/service-kit';
+import { Topics } from '@rxbridge/contracts';
+import { createLogger, topicConfigEntries, type ServiceLogger } from '@rxbridge/service-kit';
 import { loadGatewayConfig, type GatewayConfig } from '../../src/config/gateway-config.js';
 import { createGatewayApp } from '../../src/gateway-app.js';
 
@@ -51,9 +52,10 @@ export async function createTestTopics(brokers: string): Promise<TestTopics> {
     await admin.createTopics({
       waitForLeaders: true,
       topics: [
-        { topic: topics.pharmacyOrders, numPartitions: 3, replicationFactor: 1 },
-        { topic: topics.pharmacySkus, numPartitions: 3, replicationFactor: 1 },
-        { topic: topics.unrecognized, numPartitions: 1, replicationFactor: 1 },
+        // The catalog's settings (record size limit included), under test names.
+        { topic: topics.pharmacyOrders, numPartitions: 3, replicationFactor: 1, configEntries: topicConfigEntries(Topics.rxscalePharmacyOrders) },
+        { topic: topics.pharmacySkus, numPartitions: 3, replicationFactor: 1, configEntries: topicConfigEntries(Topics.rxscalePharmacySkus) },
+        { topic: topics.unrecognized, numPartitions: 1, replicationFactor: 1, configEntries: topicConfigEntries(Topics.rxscaleUnrecognized) },
       ],
     });
   } finally {

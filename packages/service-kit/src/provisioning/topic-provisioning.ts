@@ -1,15 +1,17 @@
 import { type TopicDefinition } from '@rxbridge/contracts';
-import { type Admin } from 'kafkajs';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
 
 export interface TopicMismatch {
   topic: string;
-  /** What differs; existing topics are never changed by provisioning. */
+  /** What differs and is not fixed by provisioning (the partition count). */
   problem: string;
 }
 
 export interface ProvisioningReport {
   created: string[];
   existing: string[];
+  /** Existing topics whose retention, cleanup policy or record size limit were set to the catalog's. */
+  reconfigured: string[];
   mismatches: TopicMismatch[];
 }
 
@@ -19,9 +21,11 @@ export interface ProvisionOptions {
 }
 
 /**
- * Creates the catalog's missing topics with their partitions, retention and cleanup policy. Idempotent:
- * existing topics are left as they are (changing partitions would move keys between partitions and break
- * per-key order), and a partition count that differs from the catalog is reported, not fixed.
+ * Creates the catalog's missing topics with their partitions, retention, cleanup policy and record size
+ * limit. Idempotent:
+ * an existing topic's settings are brought to the catalog's (they change no record's place), but its
+ * partitions are left as they are (changing them would move keys between partitions and break per-key
+ * order): a partition count that differs from the catalog is reported, not fixed.
  */
 export async function provisionTopics(
   admin: Admin,
@@ -48,14 +52,12 @@ export async function provisionTopics(
         topic: t.name,
         numPartitions: t.partitions,
         replicationFactor: options.replicationFactor ?? -1,
-        configEntries: [
-          { name: 'retention.ms', value: String(t.retentionMs) },
-          { name: 'cleanup.policy', value: t.cleanupPolicy },
-        ],
+        configEntries: topicConfigEntries(t),
       })),
     });
   }
   const existingDefs = topics.filter((t) => before.has(t.name));
+  const reconfigured = await reconcileConfigs(admin, existingDefs);
   const mismatches: TopicMismatch[] = [];
   if (existingDefs.length > 0) {
     const metadata = await admin.fetchTopicMetadata({ topics: existingDefs.map((t) => t.name) });
@@ -69,5 +71,56 @@ export async function provisionTopics(
       }
     }
   }
-  return { created: missing.map((t) => t.name), existing: existingDefs.map((t) => t.name), mismatches };
+  return {
+    created: missing.map((t) => t.name),
+    existing: existingDefs.map((t) => t.name),
+    reconfigured,
+    mismatches,
+  };
+}
+
+/** The topic-level settings the catalog declares, as Kafka config entries. */
+export function topicConfigEntries(t: TopicDefinition): { name: string; value: string }[] {
+  return [
+    { name: 'retention.ms', value: String(t.retentionMs) },
+    { name: 'cleanup.policy', value: t.cleanupPolicy },
+    ...(t.maxMessageBytes === undefined ? [] : [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }]),
+  ];
+}
+
+/**
+ * Sets the catalog's topic-level settings on existing topics where they differ (a release that raises a
+ * record size limit, say). AlterConfigs replaces a topic's whole set of overrides, which is right here:
+ * the catalog is the one place topic settings are declared.
+ */
+async function reconcileConfigs(admin: Admin, defs: readonly TopicDefinition[]): Promise<string[]> {
+  if (defs.length === 0) return [];
+  const wanted = new Map(defs.map((t) => [t.name, topicConfigEntries(t)]));
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: defs.map((t) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name: t.name,
+      configNames: wanted.get(t.name)!.map((e) => e.name),
+    })),
+  });
+  const drifted = defs.filter((t) => {
+    const actual = new Map(
+      described.resources
+        .find((r) => r.resourceName === t.name)
+        ?.configEntries.map((e) => [e.configName, e.configValue]) ?? [],
+    );
+    return wanted.get(t.name)!.some((e) => actual.get(e.name) !== e.value);
+  });
+  if (drifted.length > 0) {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: drifted.map((t) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name: t.name,
+        configEntries: wanted.get(t.name)!,
+      })),
+    });
+  }
+  return drifted.map((t) => t.name);
 }
