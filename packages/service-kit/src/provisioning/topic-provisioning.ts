@@ -1,5 +1,8 @@
 import { type TopicDefinition } from '@rxbridge/contracts';
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
+
+// kafkajs is CommonJS and Node's ESM loader does not see this export by name (Jest's transform would).
+const { ConfigResourceTypes } = kafkajs;
 
 export interface TopicMismatch {
   topic: string;
