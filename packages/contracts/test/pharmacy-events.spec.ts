@@ -96,8 +96,8 @@ describe('pharmacy.* event schemas', () => {
 
     it('refuses an unknown order status', () => {
       const error = buildError('pharmacy.order.status-changed', (d) => (d.to = 'shipped'));
-      expect(error.message).toContain('Invalid option');
-      expect(error.message).toContain('to');
+      expect(error.message).toContain('unknown pharmacy order status');
+      expect(error.message).toContain('at to');
     });
 
     it('refuses a status change to the same status', () => {

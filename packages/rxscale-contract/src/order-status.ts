@@ -17,8 +17,9 @@ export const PHARMACY_ORDER_STATUSES = [
 ] as const;
 
 export const PharmacyOrderStatus = z.enum(PHARMACY_ORDER_STATUSES, {
-  error: (issue) =>
-    `unknown pharmacy order status ${JSON.stringify(issue.input)}; expected one of: ${PHARMACY_ORDER_STATUSES.join(', ')}`,
+  // The refused value is not quoted: errors reach logs, and a misplaced field could hold patient data.
+  // The dead letter keeps the original record for whoever must see it.
+  error: () => `unknown pharmacy order status; expected one of: ${PHARMACY_ORDER_STATUSES.join(', ')}`,
 });
 export type PharmacyOrderStatus = z.infer<typeof PharmacyOrderStatus>;
 

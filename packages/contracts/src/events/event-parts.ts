@@ -1,3 +1,4 @@
+import { PharmacyOrderStatus } from '@rxbridge/rxscale-contract';
 import { z } from 'zod';
 
 /**
@@ -21,18 +22,8 @@ export const StockCount = z.number().int().nonnegative().max(100_000_000);
 /** Pharmazentralnummer as RxScale sends it (a string of digits, leading zeros kept). Not validated further. */
 export const Pzn = z.string().min(1).max(20).describe('Pharmazentralnummer, as sent by RxScale');
 
-/** The pharmacy-order statuses of API.md §9, exact strings. */
-export const PharmacyOrderStatus = z.enum([
-  'init',
-  'waiting for pharmacy',
-  'pending review',
-  'on-hold',
-  'in-progress',
-  'ready_for_pickup',
-  'completed',
-  'cancelled',
-]);
-export type PharmacyOrderStatus = z.infer<typeof PharmacyOrderStatus>;
+/** The pharmacy-order statuses of API.md §9, exact strings: RxScale's own enum, defined once in its contract. */
+export { PharmacyOrderStatus };
 
 /** Who caused a change: RxScale (via a webhook), RxBridge's own automation, or a person at the pharmacy. */
 export const Initiator = z.enum(['rxscale', 'rxbridge', 'pharmacy']);
