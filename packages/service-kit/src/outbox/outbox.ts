@@ -1,4 +1,4 @@
-import { CloudEventSchema, type CloudEvent, type TypedCloudEvent } from '@rxbridge/contracts';
+import { CloudEventSchema, type CloudEvent } from '@rxbridge/contracts';
 import { type EntityManager } from 'typeorm';
 import { PermanentError } from '../kafka/failure.js';
 
@@ -7,7 +7,7 @@ export interface OutboxMessage {
   /** Records of one key reach Kafka in enqueue order. */
   key: string;
   /** Validated against the CloudEvent envelope at enqueue time. */
-  event: CloudEvent | TypedCloudEvent<unknown>;
+  event: CloudEvent;
   /** correlationid, traceparent, …; string values only. */
   headers?: Record<string, string>;
 }
