@@ -2,10 +2,11 @@ import { type DataSource, type EntityManager } from 'typeorm';
 import { backoffDelay, classifyFailure, describeFailure, type BackoffPolicy } from '../kafka/failure.js';
 import {
   safely,
-  stderrLogger,
+  defaultPlumbingLogger,
   type PlumbingLogger,
   type PlumbingObserver,
 } from '../kafka/plumbing-observer.js';
+import { runWithTrace, traceFromHeaders } from '../tracing/trace-context.js';
 import { NotificationListener, Wakeup } from './notification-listener.js';
 import { RXSCALE_COMMAND_CHANNEL } from './outbox.migration.js';
 import { schemaOf } from './outbox.relay.js';
@@ -67,7 +68,7 @@ export class RxscaleCommandRelay {
   private readonly backoff: BackoffPolicy;
 
   constructor(private readonly options: RxscaleCommandRelayOptions) {
-    this.log = options.logger ?? stderrLogger;
+    this.log = options.logger ?? defaultPlumbingLogger('rxscale-command-relay');
     this.backoff = options.backoff ?? { initialMs: 500, maxMs: 60_000 };
     const url = options.listenUrl ?? (options.dataSource.options as { url?: string }).url;
     if (!url) throw new Error('the command relay needs listenUrl or a data source with a url');
@@ -134,7 +135,9 @@ export class RxscaleCommandRelay {
       const started = performance.now();
       let settled: SettledOutcome | undefined;
       try {
-        settled = await this.options.execute(command);
+        // A child span of the enqueueing scope: the executor's log lines and the RxScale call's traceparent
+        // continue the trace of the record that caused the command.
+        settled = await runWithTrace(traceFromHeaders(command.headers), () => this.options.execute(command));
       } catch (error) {
         const description = describeFailure(error);
         const attempt = row.attempts + 1;

@@ -1,0 +1,39 @@
+import { type ServiceMetrics } from './service-metrics.js';
+
+/**
+ * The shape of the RxScale client's `onResponse` hook event (packages/rxscale-client, `RxScaleResponseEvent`),
+ * repeated structurally so service-kit does not depend on the client. One event per HTTP attempt.
+ */
+export interface RxScaleAttemptEvent {
+  method: string;
+  /** As documented, e.g. `/pharmacy_orders/{uid}/status`: a bounded label, unlike the filled-in path. */
+  pathTemplate: string;
+  /** Absent when no answer arrived (connection error, timeout, abort). */
+  status?: number;
+  durationMs: number;
+  /** The error's class name when the attempt failed (`RxScaleTimeoutError`, `RxScaleConnectionError`...). */
+  errorClass?: string;
+  /** The pharmacy the call acted on, if the client reports it (the pharmacy label of the call counter). */
+  pharmacyUid?: string;
+}
+
+/**
+ * Hooks for `new RxScaleClient({ ..., hooks: rxscaleMetricsHooks(metrics) })`: every attempt is counted and
+ * timed (a retried 429 shows as a 429 and then a 200, which is what the rate budget needs to see).
+ * operation = `<METHOD> <path template>`; status = the HTTP status, else `timeout` or `network_error`.
+ */
+export function rxscaleMetricsHooks(metrics: ServiceMetrics): {
+  onResponse: (event: RxScaleAttemptEvent) => void;
+} {
+  return {
+    onResponse(event) {
+      const status = event.status ?? (event.errorClass?.includes('Timeout') ? 'timeout' : 'network_error');
+      metrics.observeRxScaleCall({
+        operation: `${event.method} ${event.pathTemplate}`,
+        status,
+        ...(event.pharmacyUid ? { pharmacy: event.pharmacyUid } : {}),
+        durationSeconds: event.durationMs / 1000,
+      });
+    },
+  };
+}
