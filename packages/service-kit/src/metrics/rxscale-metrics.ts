@@ -5,6 +5,9 @@ import { type ServiceMetrics } from './service-metrics.js';
  * repeated structurally so service-kit does not depend on the client. One event per HTTP attempt.
  */
 export interface RxScaleAttemptEvent {
+  requestId?: string;
+  /** 1 for the first try of a logical request. */
+  attempt?: number;
   method: string;
   /** As documented, e.g. `/pharmacy_orders/{uid}/status`: a bounded label, unlike the filled-in path. */
   pathTemplate: string;
