@@ -24,6 +24,7 @@ describe(rxscaleMetricsHooks.name, () => {
     hooks.onResponse({ ...attempt, attempt: 2, status: 200, durationMs: 120, pharmacyUid: 'ph-1' });
     hooks.onResponse({ ...attempt, attempt: 3, durationMs: 10_000, errorClass: 'RxScaleTimeoutError' });
     hooks.onResponse({ ...attempt, attempt: 4, durationMs: 3, errorClass: 'RxScaleConnectionError' });
+    hooks.onResponse({ ...attempt, durationMs: 1, errorClass: 'DOMException' });
     const body = (await metrics.render()).body.split('\n');
     const op = 'operation="PUT /pharmacy_orders/{uid}/status"';
     expect(body).toEqual(
@@ -32,6 +33,7 @@ describe(rxscaleMetricsHooks.name, () => {
         `rxbridge_rxscale_calls_total{${op},status="200",pharmacy="ph-1",service="order-service"} 1`,
         `rxbridge_rxscale_calls_total{${op},status="timeout",pharmacy="",service="order-service"} 1`,
         `rxbridge_rxscale_calls_total{${op},status="network_error",pharmacy="",service="order-service"} 1`,
+        `rxbridge_rxscale_calls_total{${op},status="aborted",pharmacy="",service="order-service"} 1`,
         `rxbridge_rxscale_call_duration_seconds_sum{service="order-service",${op},status="200"} 0.12`,
       ]),
     );

@@ -41,6 +41,8 @@ function capture(): { stream: DestinationStream; lines: () => Record<string, unk
 
 const INCOMING_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const INCOMING_PARENT = '00f067aa0ba902b7';
+const POISON_TRACE = 'aa0b4bf92f3577b34da6a3ce929d0e07';
+const POISON_TRACEPARENT = `00-${POISON_TRACE}-b7ad6b7169203331-01`;
 
 interface Executed {
   command: RxscaleCommand;
@@ -219,7 +221,11 @@ describe('service-kit wiring (consumer + outbox + commands + metrics + tracing +
   describe('metrics', () => {
     it('counts handled and dead-lettered records, and publishes relay and command outcomes', async () => {
       await send(0, [
-        { key: 'order-poison', value: JSON.stringify(wiredEvent('test.poison', { key: 'order-poison' })) },
+        {
+          key: 'order-poison',
+          value: JSON.stringify(wiredEvent('test.poison', { key: 'order-poison' })),
+          headers: { traceparent: POISON_TRACEPARENT },
+        },
         { key: 'order-garbage', value: 'not json at all' },
         {
           key: 'order-after',
@@ -244,6 +250,18 @@ describe('service-kit wiring (consumer + outbox + commands + metrics + tracing +
       expect(
         body.some((l) => l.startsWith('rxbridge_rxscale_commands_total{kind="test.hold",outcome="retry"')),
       ).toBe(true);
+
+      // the runtime's and the relay's own lines carry the trace of the record or command they are about
+      const deadLettered = log.lines().find((l) => l.msg === 'record dead-lettered');
+      expect(deadLettered).toMatchObject({
+        service: 'wiring-test',
+        trace_id: POISON_TRACE,
+        offset: expect.any(String),
+      });
+      const held = executed.find((e) => e.command.kind === 'test.hold')!;
+      const retried = log.lines().find((l) => l.msg === 'RxScale command failed, will retry');
+      expect(retried).toMatchObject({ kind: 'test.hold', trace_id: held.traceId });
+      expect(JSON.stringify(log.lines())).not.toContain('not json at all');
     });
 
     it('reports the outbox and command backlog of the schema at scrape time', async () => {

@@ -409,7 +409,12 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
     return { ok: true, event: parsed.data, handler };
   }
 
-  private async processRecord(record: Received): Promise<void> {
+  /** The careful path, inside the record's trace scope so its retry, park and dead-letter lines carry it. */
+  private processRecord(record: Received): Promise<void> {
+    return runWithTrace(traceFromHeaders(record.headers), () => this.processRecordInScope(record));
+  }
+
+  private async processRecordInScope(record: Received): Promise<void> {
     const started = performance.now();
     const parsed = this.parse(record);
     let result: { outcome: RecordOutcome; errorCode?: string };

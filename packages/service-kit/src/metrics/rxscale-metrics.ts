@@ -23,14 +23,14 @@ export interface RxScaleAttemptEvent {
 /**
  * Hooks for `new RxScaleClient({ ..., hooks: rxscaleMetricsHooks(metrics) })`: every attempt is counted and
  * timed (a retried 429 shows as a 429 and then a 200, which is what the rate budget needs to see).
- * operation = `<METHOD> <path template>`; status = the HTTP status, else `timeout` or `network_error`.
+ * operation = `<METHOD> <path template>`; status = the HTTP status, else `timeout`, `aborted` or `network_error`.
  */
 export function rxscaleMetricsHooks(metrics: ServiceMetrics): {
   onResponse: (event: RxScaleAttemptEvent) => void;
 } {
   return {
     onResponse(event) {
-      const status = event.status ?? (event.errorClass?.includes('Timeout') ? 'timeout' : 'network_error');
+      const status = event.status ?? noAnswerStatus(event.errorClass);
       metrics.observeRxScaleCall({
         operation: `${event.method} ${event.pathTemplate}`,
         status,
@@ -39,4 +39,11 @@ export function rxscaleMetricsHooks(metrics: ServiceMetrics): {
       });
     },
   };
+}
+
+/** Why no HTTP status arrived. An abort is the caller's choice (shutdown, its own deadline), not a failure of RxScale. */
+function noAnswerStatus(errorClass: string | undefined): string {
+  if (errorClass?.includes('Timeout')) return 'timeout';
+  if (errorClass === 'DOMException' || errorClass?.includes('Abort')) return 'aborted';
+  return 'network_error';
 }

@@ -26,7 +26,7 @@ export type RecordLabels = { topic: string; group: string; outcome: string };
  * - consumer_lag{topic,group,partition}: high watermark − committed offset
  * - outbox_backlog{outbox} / outbox_oldest_age_seconds{outbox}: outbox = `<schema>.<table>`
  * - rxscale_calls_total{operation,status,pharmacy} / rxscale_call_duration_seconds{operation,status}:
- *   status = HTTP status code or `network_error` | `timeout`. The pharmacy label is on the counter only:
+ *   status = HTTP status code or `network_error` | `timeout` | `aborted`. The pharmacy label is on the counter only:
  *   histograms times pharmacies would multiply series by the bucket count.
  * - outbox_published_total{topic} / outbox_publish_failures_total{topic}: rows the relay published / could not
  * - rxscale_commands_total{kind,outcome}: outcome `done` | `refused` | `failed` | `retry`

@@ -132,12 +132,12 @@ export class RxscaleCommandRelay {
         return false;
       }
       const command = toCommand(row);
+      // the enqueueing scope's trace: the executor's log lines and RxScale call continue it, and so do ours
+      const scope = traceFromHeaders(command.headers);
       const started = performance.now();
       let settled: SettledOutcome | undefined;
       try {
-        // A child span of the enqueueing scope: the executor's log lines and the RxScale call's traceparent
-        // continue the trace of the record that caused the command.
-        settled = await runWithTrace(traceFromHeaders(command.headers), () => this.options.execute(command));
+        settled = await runWithTrace(scope, () => this.options.execute(command));
       } catch (error) {
         const description = describeFailure(error);
         const attempt = row.attempts + 1;
@@ -155,9 +155,11 @@ export class RxscaleCommandRelay {
               durationMs: performance.now() - started,
             }),
           );
-          this.log.warn(
-            { commandId: row.id, kind: row.kind, attempt, error: description },
-            'RxScale command failed, will retry',
+          runWithTrace(scope, () =>
+            this.log.warn(
+              { commandId: row.id, kind: row.kind, attempt, error: description },
+              'RxScale command failed, will retry',
+            ),
           );
           return true;
         }
@@ -183,7 +185,9 @@ export class RxscaleCommandRelay {
         }),
       );
       if (status !== 'done')
-        this.log.warn({ commandId: row.id, kind: row.kind, status, reason }, 'RxScale command not applied');
+        runWithTrace(scope, () =>
+          this.log.warn({ commandId: row.id, kind: row.kind, status, reason }, 'RxScale command not applied'),
+        );
       return true;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
