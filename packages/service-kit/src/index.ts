@@ -10,7 +10,7 @@ export { CreateOutboxAndRxscaleCommand1790000000001, OUTBOX_CHANNEL, RXSCALE_COM
 export { PlumbingServer, PLUMBING_TRANSPORT, DEDUP_KEY_HEADER, type PlumbingServerOptions, type PlumbingCompanion } from './kafka/plumbing.server.js';
 export { PlumbingContext, OnEvent, type RecordInfo } from './kafka/plumbing-context.js';
 export { PlumbingExceptionFilter } from './kafka/plumbing-exception.filter.js';
-export { createPlumbingMicroservice, type PlumbingMicroserviceOptions, type PlumbingMicroservice } from './kafka/plumbing-microservice.js';
+export { createPlumbingMicroservice, connectPlumbing, type PlumbingMicroserviceOptions, type PlumbingMicroservice } from './kafka/plumbing-microservice.js';
 export { PermanentError, TransientError, classifyFailure, describeFailure, backoffDelay, type FailureKind, type BackoffPolicy } from './kafka/failure.js';
 export { silentLogger, stderrLogger, defaultPlumbingLogger, type PlumbingObserver, type PlumbingLogger, type RecordOutcome } from './kafka/plumbing-observer.js';
 export { enqueueEvent, enqueueEvents, type OutboxMessage } from './outbox/outbox.js';

@@ -1,4 +1,4 @@
-import { type INestMicroservice, type LoggerService } from '@nestjs/common';
+import { type INestApplication, type INestMicroservice, type LoggerService } from '@nestjs/common';
 import { type IEntryNestModule } from '@nestjs/core';
 import { NestFactory } from '@nestjs/core';
 import { createLogger, type ServiceLogger } from '../logging/logger.js';
@@ -53,6 +53,36 @@ export async function createPlumbingMicroservice(
   options: PlumbingMicroserviceOptions,
   nest: { logger?: LoggerService | false } = {},
 ): Promise<PlumbingMicroservice> {
+  const { server, logger, relays } = buildPlumbing(options);
+  const nestLogger = nest.logger ?? (isPino(logger) ? new NestPinoLogger(logger) : undefined);
+  const app = await NestFactory.createMicroservice(module, { strategy: server, logger: nestLogger });
+  app.useGlobalFilters(new PlumbingExceptionFilter());
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  return { app, server, logger, ...relays };
+}
+
+/**
+ * The same wiring on a service's HTTP app (a hybrid app: one process serves /metrics, /health and its REST
+ * API, and consumes). Call before `app.startAllMicroservices()`; the app's `close()` (and its shutdown hooks,
+ * if enabled) closes the consumer and relays too.
+ */
+export function connectPlumbing(
+  app: INestApplication,
+  options: PlumbingMicroserviceOptions,
+): Omit<PlumbingMicroservice, 'app'> & { microservice: INestMicroservice } {
+  const { server, logger, relays } = buildPlumbing(options);
+  // Deferred: a connected microservice binds its handlers at once, with the filters it has by then; the
+  // plumbing's filter must be there first or Nest's default RPC filter hides permanent vs. transient.
+  const microservice = app.connectMicroservice({ strategy: server }, { deferInitialization: true });
+  microservice.useGlobalFilters(new PlumbingExceptionFilter());
+  return { microservice, server, logger, ...relays };
+}
+
+function buildPlumbing(options: PlumbingMicroserviceOptions): {
+  server: PlumbingServer;
+  logger: ServiceLogger | PlumbingLogger;
+  relays: Pick<PlumbingMicroservice, 'outboxRelay' | 'commandRelay'>;
+} {
   const { metrics, outboxRelay, commandRelay, ...serverOptions } = options;
   const logger = options.logger ?? createLogger({ service: options.kafka.clientId ?? options.groupId });
   const observer = metrics
@@ -100,11 +130,7 @@ export async function createPlumbingMicroservice(
       },
     });
   }
-  const nestLogger = nest.logger ?? (isPino(logger) ? new NestPinoLogger(logger) : undefined);
-  const app = await NestFactory.createMicroservice(module, { strategy: server, logger: nestLogger });
-  app.useGlobalFilters(new PlumbingExceptionFilter());
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  return { app, server, logger, ...relays };
+  return { server, logger, relays };
 }
 
 function isPino(logger: ServiceLogger | PlumbingLogger): logger is ServiceLogger {
