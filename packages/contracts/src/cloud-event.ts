@@ -22,8 +22,23 @@ export const CloudEventSchema = z.looseObject({
 });
 export type CloudEvent = z.infer<typeof CloudEventSchema>;
 
-/** A CloudEvent whose `data` has been parsed with the schema of its type. */
-export type TypedCloudEvent<T> = Omit<CloudEvent, 'data'> & { data: T };
+/**
+ * The envelope's declared attributes without the index signature that `looseObject` adds. `Omit` over a type
+ * with a string index signature keeps only the index signature (every `keyof` is `string`), so it has to be
+ * removed before `data` is replaced.
+ */
+type DeclaredAttributes<E> = {
+  [K in keyof E as string extends K ? never : number extends K ? never : K]: E[K];
+};
+
+/**
+ * A CloudEvent whose `data` has been parsed with the schema of its type. It keeps every envelope attribute
+ * typed, still accepts extensions, and is assignable to `CloudEvent`.
+ */
+export type TypedCloudEvent<T> = Omit<DeclaredAttributes<CloudEvent>, 'data'> & {
+  data: T;
+  [extension: string]: unknown;
+};
 
 export interface NewCloudEvent<T> {
   type: string;

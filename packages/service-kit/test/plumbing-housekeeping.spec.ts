@@ -22,6 +22,7 @@ describe('plumbing housekeeping', () => {
       pending: 0,
       oldestAgeMs: 0,
       pendingCommands: 0,
+      oldestCommandAgeMs: 0,
       parked: 0,
     });
     await db.dataSource.transaction(async (m) => {
@@ -34,9 +35,11 @@ describe('plumbing housekeeping', () => {
     await db.sql.query(
       "UPDATE outbox SET created_at = clock_timestamp() - interval '1 minute' WHERE key = 'a'",
     );
+    await db.sql.query("UPDATE rxscale_command SET created_at = clock_timestamp() - interval '2 minutes'");
     const backlog = await readOutboxBacklog(db.dataSource);
     expect(backlog).toMatchObject({ pending: 2, pendingCommands: 1, parked: 0 });
     expect(backlog.oldestAgeMs).toBeGreaterThanOrEqual(60_000);
+    expect(backlog.oldestCommandAgeMs).toBeGreaterThanOrEqual(120_000);
   });
 
   it('purges settled rows and old inbox entries, and refuses an inbox window shorter than the topics keep records', async () => {

@@ -1,3 +1,5 @@
+import { createLogger } from '../logging/logger.js';
+
 /**
  * What the plumbing reports, for metrics and logs. The service wires this to its Prometheus registry and
  * pino logger; every callback is optional and must not throw.
@@ -11,8 +13,17 @@ export interface PlumbingObserver {
     type?: string;
     outcome: RecordOutcome;
     durationMs: number;
+    /** For `dead-lettered`: the error code written to `dlq-error-code`. */
+    errorCode?: string;
   }): void;
-  recordRetried?(info: { group: string; topic: string; attempt: number; error: string }): void;
+  /** `in-place`: retried after a backoff sleep; `parked`: a parked retry failed and the record stays parked. */
+  recordRetried?(info: {
+    group: string;
+    topic: string;
+    attempt: number;
+    error: string;
+    kind?: 'in-place' | 'parked';
+  }): void;
   /**
    * `delaysMs`: Kafka's ack minus each row's insert time (the insert happens inside the enqueueing
    * transaction, so this includes the rest of that transaction). `eventIds` and `ackedAt` (epoch ms) let a
@@ -25,7 +36,7 @@ export interface PlumbingObserver {
     eventIds: string[];
     ackedAt: number;
   }): void;
-  outboxFailed?(info: { count: number; error: string }): void;
+  outboxFailed?(info: { count: number; error: string; topic?: string }): void;
   commandExecuted?(info: {
     kind: string;
     outcome: 'done' | 'refused' | 'failed' | 'retry';
@@ -43,8 +54,8 @@ export interface PlumbingLogger {
 export const silentLogger: PlumbingLogger = { info() {}, warn() {}, error() {} };
 
 /**
- * The default until a service passes its pino logger: warnings and errors as JSON lines on stderr, so a
- * failure is never silent.
+ * Warnings and errors as JSON lines on stderr, without redaction. No longer the default (that is
+ * `defaultPlumbingLogger`); kept for scripts that want stderr.
  */
 export const stderrLogger: PlumbingLogger = {
   info() {},
@@ -57,6 +68,14 @@ export const stderrLogger: PlumbingLogger = {
       `${JSON.stringify({ level: 'error', time: new Date().toISOString(), msg, ...obj })}\n`,
     ),
 };
+
+/**
+ * What the plumbing logs with when the service passes no logger: the service-kit pino logger (JSON on stdout,
+ * redaction of patient data, keys and signatures, trace ids of the current scope).
+ */
+export function defaultPlumbingLogger(service: string): PlumbingLogger {
+  return createLogger({ service });
+}
 
 export function safely(fn: () => void): void {
   try {

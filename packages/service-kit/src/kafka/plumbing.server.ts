@@ -3,6 +3,7 @@ import { CloudEventSchema, RxScaleEventHeaders, type CloudEvent } from '@rxbridg
 import {
   Kafka,
   logLevel,
+  type Admin,
   type Consumer,
   type EachBatchPayload,
   type KafkaConfig,
@@ -22,13 +23,14 @@ import {
 import { PlumbingContext, type RecordInfo } from './plumbing-context.js';
 import {
   safely,
-  stderrLogger,
+  defaultPlumbingLogger,
   type PlumbingLogger,
   type PlumbingObserver,
   type RecordOutcome,
   kafkaLogCreator,
 } from './plumbing-observer.js';
 import { PLUMBING_TRANSPORT } from './plumbing-transport.js';
+import { runWithTrace, traceFromHeaders } from '../tracing/trace-context.js';
 import { headersToStrings } from './record-headers.js';
 
 export { PLUMBING_TRANSPORT };
@@ -75,6 +77,12 @@ export interface PlumbingServerOptions {
   afterCommit?: (record: RecordInfo, event: CloudEvent) => void | Promise<void>;
 }
 
+/** A worker with the server's lifetime (see `runAlongside`). */
+export interface PlumbingCompanion {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 interface Received {
   topic: string;
   partition: number;
@@ -109,6 +117,11 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
   private readonly parkedBackoff: BackoffPolicy;
   private readonly parkedMaxAttempts: number;
   private readonly groupSize: number;
+  /** Partitions assigned to this member at the last join; lag is reported for these only. */
+  private assignment: Record<string, number[]> = {};
+  private admin: Admin | undefined;
+  private readonly companions: PlumbingCompanion[] = [];
+  private readonly startedCompanions: PlumbingCompanion[] = [];
 
   constructor(private readonly options: PlumbingServerOptions) {
     super();
@@ -123,9 +136,10 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       !isPositiveInteger(options.parked?.maxAttempts ?? 1) && 'parked.maxAttempts must be a positive integer',
     ].filter((p): p is string => typeof p === 'string');
     if (problems.length > 0) throw new Error(`invalid plumbing options: ${problems.join('; ')}`);
+    this.log = options.logger ?? defaultPlumbingLogger(options.kafka.clientId ?? options.groupId);
     this.kafka = new Kafka({
       logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(options.logger ?? stderrLogger),
+      logCreator: kafkaLogCreator(this.log),
       ...options.kafka,
     });
     this.consumer = this.kafka.consumer({
@@ -135,13 +149,18 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
     });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    this.log = options.logger ?? stderrLogger;
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       // kafkajs restarts the consumer after retriable crashes; a non-retriable one stops it for good
       this.log.error(
         { error: describeFailure(payload.error), restart: payload.restart },
         'Kafka consumer crashed',
       );
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assignment = payload.memberAssignment;
+    });
+    this.consumer.on(this.consumer.events.STOP, () => {
+      this.assignment = {};
     });
     this.maxAttempts = options.maxAttempts ?? 3;
     this.backoff = options.backoff ?? { initialMs: 200, maxMs: 5_000 };
@@ -179,6 +198,53 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       eachBatch: (payload) => this.consumeBatch(payload),
     });
     this.parkedLoop = this.runParkedLoop();
+    for (const companion of this.companions) {
+      await companion.start();
+      this.startedCompanions.push(companion);
+    }
+  }
+
+  /**
+   * Something that runs while the server does (the outbox and command relays): started after the consumer,
+   * stopped after it has left the group, so what the last records enqueued is still published.
+   */
+  runAlongside(companion: PlumbingCompanion): void {
+    this.companions.push(companion);
+  }
+
+  /**
+   * Lag of the partitions assigned to this member: the high watermark minus the group's committed offset
+   * (the low watermark when nothing was committed yet). Asks the broker (one offset fetch for the group, one
+   * per topic), so it is honest also when a partition is stuck and no batch arrives. Each replica reports
+   * only its own partitions, so summing over replicas counts each partition once.
+   */
+  async readLag(): Promise<{ topic: string; partition: number; lag: number }[]> {
+    const assigned = Object.entries(this.assignment).filter(([, partitions]) => partitions.length > 0);
+    if (assigned.length === 0) return [];
+    if (!this.admin) {
+      const admin = this.kafka.admin({ retry: { retries: 1 } });
+      await admin.connect();
+      this.admin = admin;
+    }
+    const admin = this.admin;
+    const topics = assigned.map(([topic]) => topic);
+    const [committed, ...ends] = await Promise.all([
+      admin.fetchOffsets({ groupId: this.options.groupId, topics }),
+      ...topics.map((topic) => admin.fetchTopicOffsets(topic)),
+    ]);
+    const lags: { topic: string; partition: number; lag: number }[] = [];
+    assigned.forEach(([topic, partitions], i) => {
+      const groupOffsets = committed.find((c) => c.topic === topic)?.partitions ?? [];
+      for (const partition of partitions) {
+        const end = ends[i]!.find((e) => e.partition === partition);
+        if (!end) continue;
+        const offset = groupOffsets.find((p) => p.partition === partition)?.offset;
+        const from = offset !== undefined && BigInt(offset) >= 0n ? BigInt(offset) : BigInt(end.low);
+        const lag = BigInt(end.high) - from;
+        lags.push({ topic, partition, lag: Number(lag > 0n ? lag : 0n) });
+      }
+    });
+    return lags;
   }
 
   /** Stop fetching, finish the record in flight, commit, leave the group, close. Idempotent. */
@@ -189,6 +255,14 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       await this.consumer.disconnect();
       await this.parkedLoop;
       await this.producer.disconnect();
+      for (const companion of this.startedCompanions.reverse()) {
+        await companion
+          .stop()
+          .catch((error: unknown) =>
+            this.log.error({ error: describeFailure(error) }, 'stopping a companion of the plumbing failed'),
+          );
+      }
+      await this.admin?.disconnect().catch(() => undefined);
     })();
     return this.closed;
   }
@@ -336,15 +410,20 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
     return { ok: true, event: parsed.data, handler };
   }
 
-  private async processRecord(record: Received): Promise<void> {
+  /** The careful path, inside the record's trace scope so its retry, park and dead-letter lines carry it. */
+  private processRecord(record: Received): Promise<void> {
+    return runWithTrace(traceFromHeaders(record.headers), () => this.processRecordInScope(record));
+  }
+
+  private async processRecordInScope(record: Received): Promise<void> {
     const started = performance.now();
     const parsed = this.parse(record);
-    let outcome: RecordOutcome;
+    let result: { outcome: RecordOutcome; errorCode?: string };
     if (!parsed.ok) {
       await this.untilDone(() => this.deadLetter(record, parsed.error, 1));
-      outcome = 'dead-lettered';
+      result = { outcome: 'dead-lettered', errorCode: errorCodeOf(parsed.error) };
     } else {
-      outcome = await this.handleWithRetries(record, parsed.event, parsed.handler);
+      result = await this.handleWithRetries(record, parsed.event, parsed.handler);
     }
     const type = parsed.ok ? parsed.event.type : undefined;
     safely(() =>
@@ -352,7 +431,7 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
         group: this.options.groupId,
         topic: record.topic,
         type,
-        outcome,
+        ...result,
         durationMs: performance.now() - started,
       }),
     );
@@ -362,14 +441,16 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
     record: Received,
     event: CloudEvent,
     handler: MessageHandler,
-  ): Promise<RecordOutcome> {
+  ): Promise<{ outcome: RecordOutcome; errorCode?: string }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.handleInTransaction(record, event, handler, attempt, { checkParked: true });
+        return {
+          outcome: await this.handleInTransaction(record, event, handler, attempt, { checkParked: true }),
+        };
       } catch (error) {
         if (classifyFailure(error) === 'permanent') {
           await this.untilDone(() => this.deadLetter(record, error, attempt));
-          return 'dead-lettered';
+          return { outcome: 'dead-lettered', errorCode: errorCodeOf(error) };
         }
         const description = describeFailure(error);
         if (attempt >= this.maxAttempts) {
@@ -378,7 +459,7 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
             { ...origin(record), attempts: attempt, error: description },
             'record parked after transient failures',
           );
-          return 'parked';
+          return { outcome: 'parked' };
         }
         safely(() =>
           this.options.observer?.recordRetried?.({
@@ -386,6 +467,7 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
             topic: record.topic,
             attempt,
             error: description,
+            kind: 'in-place',
           }),
         );
         this.log.warn({ ...origin(record), attempt, error: description }, 'transient failure, retrying');
@@ -454,8 +536,7 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       return 'parked';
     }
     if (claim!.inserted === 0) return 'duplicate';
-    const result: unknown = await handler(event, new PlumbingContext([info, manager]));
-    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    await invokeHandler(handler, event, new PlumbingContext([info, manager]));
     return 'handled';
   }
 
@@ -474,10 +555,7 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
 
   private async deadLetter(record: Received, error: unknown, attempts: number): Promise<void> {
     const description = describeFailure(error);
-    const code =
-      typeof (error as { code?: unknown }).code === 'string'
-        ? (error as { code: string }).code
-        : 'UNCLASSIFIED';
+    const code = errorCodeOf(error);
     await this.producer.send({
       topic: this.deadLetterTopic,
       acks: -1,
@@ -584,11 +662,7 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
           ],
         )) as unknown[];
         if (inserted.length > 0) {
-          const result: unknown = await parsed.handler(
-            parsed.event,
-            new PlumbingContext([info, runner.manager]),
-          );
-          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+          await invokeHandler(parsed.handler, parsed.event, new PlumbingContext([info, runner.manager]));
         }
         await runner.commitTransaction();
         safely(() =>
@@ -604,7 +678,8 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
       } catch (error) {
         await runner.query('ROLLBACK TO SAVEPOINT handle');
         const description = describeFailure(error);
-        if (classifyFailure(error) === 'permanent' || attempt >= this.parkedMaxAttempts) {
+        const deadLettered = classifyFailure(error) === 'permanent' || attempt >= this.parkedMaxAttempts;
+        if (deadLettered) {
           await this.deadLetter(record, error, row.attempts + this.maxAttempts);
           await runner.query('DELETE FROM parked WHERE id = $1', [row.id]);
         } else {
@@ -614,6 +689,24 @@ export class PlumbingServer extends Server implements CustomTransportStrategy {
           );
         }
         await runner.commitTransaction();
+        safely(() =>
+          deadLettered
+            ? this.options.observer?.recordProcessed?.({
+                group: this.options.groupId,
+                topic: record.topic,
+                type: parsed.event.type,
+                outcome: 'dead-lettered',
+                errorCode: errorCodeOf(error),
+                durationMs: 0,
+              })
+            : this.options.observer?.recordRetried?.({
+                group: this.options.groupId,
+                topic: record.topic,
+                attempt,
+                error: description,
+                kind: 'parked',
+              }),
+        );
         return true;
       }
     } catch (error) {
@@ -651,6 +744,27 @@ interface ParkedRow {
   record_value: Buffer | null;
   headers: Record<string, string>;
   attempts: number;
+}
+
+/**
+ * Runs a handler inside the record's trace scope: a child span of its `traceparent` (a new trace when it has
+ * none) and its `correlationid`, so the handler's log lines, outbox rows and RxScale commands carry them.
+ */
+async function invokeHandler(
+  handler: MessageHandler,
+  event: CloudEvent,
+  ctx: PlumbingContext,
+): Promise<void> {
+  await runWithTrace(traceFromHeaders(ctx.record.headers), async () => {
+    const result: unknown = await handler(event, ctx);
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+  });
+}
+
+/** The code written to `dlq-error-code` and used as the dead-letter metric's outcome label. */
+function errorCodeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'UNCLASSIFIED';
 }
 
 function isPositiveInteger(n: number): boolean {

@@ -5,7 +5,12 @@ export interface ServiceMetricsOptions {
   service: string;
   /** Process metrics (CPU, memory, event loop lag, GC); on by default. */
   defaultMetrics?: boolean;
+  /** Longest a scrape waits for one collector (addCollector). Default 2000 ms. */
+  collectorTimeoutMs?: number;
 }
+
+/** Refreshes some gauges; runs at every scrape. */
+export type ScrapeCollector = () => Promise<void>;
 
 /** Label values of the record counters. */
 export type RecordLabels = { topic: string; group: string; outcome: string };
@@ -21,8 +26,12 @@ export type RecordLabels = { topic: string; group: string; outcome: string };
  * - consumer_lag{topic,group,partition}: high watermark − committed offset
  * - outbox_backlog{outbox} / outbox_oldest_age_seconds{outbox}: outbox = `<schema>.<table>`
  * - rxscale_calls_total{operation,status,pharmacy} / rxscale_call_duration_seconds{operation,status}:
- *   status = HTTP status code or `network_error` | `timeout`. The pharmacy label is on the counter only:
+ *   status = HTTP status code or `network_error` | `timeout` | `aborted`. The pharmacy label is on the counter only:
  *   histograms times pharmacies would multiply series by the bucket count.
+ * - outbox_published_total{topic} / outbox_publish_failures_total{topic}: rows the relay published / could not
+ * - rxscale_commands_total{kind,outcome}: outcome `done` | `refused` | `failed` | `retry`
+ * - parked_records{schema}: records waiting in `parked` for a later retry
+ * - metrics_collector_up{collector}: 1 when the collector run at the last scrape (lag, backlog) answered, else 0
  */
 export class ServiceMetrics {
   readonly registry: Registry;
@@ -34,8 +43,16 @@ export class ServiceMetrics {
   readonly outboxOldestAgeSeconds: Gauge<'outbox'>;
   readonly rxscaleCalls: Counter<'operation' | 'status' | 'pharmacy'>;
   readonly rxscaleCallDuration: Histogram<'operation' | 'status'>;
+  readonly outboxPublished: Counter<'topic'>;
+  readonly outboxPublishFailures: Counter<'topic'>;
+  readonly rxscaleCommands: Counter<'kind' | 'outcome'>;
+  readonly parkedRecords: Gauge<'schema'>;
+  readonly collectorUp: Gauge<'collector'>;
+  private readonly collectors = new Map<string, ScrapeCollector>();
+  private readonly collectorTimeoutMs: number;
 
   constructor(options: ServiceMetricsOptions) {
+    this.collectorTimeoutMs = options.collectorTimeoutMs ?? 2_000;
     this.registry = new Registry();
     this.registry.setDefaultLabels({ service: options.service });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -90,6 +107,73 @@ export class ServiceMetrics {
       buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
+    this.outboxPublished = new Counter({
+      name: 'rxbridge_outbox_published_total',
+      help: 'Outbox rows published to Kafka',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.outboxPublishFailures = new Counter({
+      name: 'rxbridge_outbox_publish_failures_total',
+      help: 'Outbox rows Kafka refused (they are retried with backoff)',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.rxscaleCommands = new Counter({
+      name: 'rxbridge_rxscale_commands_total',
+      help: 'RxScale commands executed by the command relay, by outcome',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    });
+    this.parkedRecords = new Gauge({
+      name: 'rxbridge_parked_records',
+      help: 'Records parked for a later retry',
+      labelNames: ['schema'],
+      registers,
+    });
+    this.collectorUp = new Gauge({
+      name: 'rxbridge_metrics_collector_up',
+      help: 'Whether a scrape-time collector (consumer lag, outbox backlog) answered at the last scrape',
+      labelNames: ['collector'],
+      registers,
+    });
+  }
+
+  /**
+   * Runs `collect` before every render (scrape), so gauges read from Kafka or the database are fresh when
+   * looked at and cost nothing when nobody looks. A collector that fails or takes longer than the timeout
+   * leaves its gauges as they were and reports `rxbridge_metrics_collector_up{collector} 0`; the scrape
+   * still answers. The same name replaces the earlier collector. Returns a function removing it.
+   */
+  addCollector(name: string, collect: ScrapeCollector): () => void {
+    this.collectors.set(name, collect);
+    return () => {
+      if (this.collectors.get(name) === collect) {
+        this.collectors.delete(name);
+        this.collectorUp.remove({ collector: name });
+      }
+    };
+  }
+
+  private async runCollectors(): Promise<void> {
+    await Promise.all(
+      [...this.collectors].map(async ([name, collect]) => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            collect(),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error('collector timed out')), this.collectorTimeoutMs);
+            }),
+          ]);
+          this.collectorUp.set({ collector: name }, 1);
+        } catch {
+          this.collectorUp.set({ collector: name }, 0);
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
   }
 
   /** Records one finished RxScale call on both the counter and the histogram. */
@@ -104,8 +188,9 @@ export class ServiceMetrics {
     this.rxscaleCallDuration.observe({ operation: call.operation, status }, call.durationSeconds);
   }
 
-  /** The body of GET /metrics, with its Content-Type. */
+  /** The body of GET /metrics, with its Content-Type; scrape-time collectors run first. */
   async render(): Promise<{ contentType: string; body: string }> {
+    await this.runCollectors();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

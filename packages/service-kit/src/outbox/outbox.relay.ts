@@ -3,7 +3,7 @@ import { type DataSource, type QueryRunner } from 'typeorm';
 import { backoffDelay, describeFailure, type BackoffPolicy } from '../kafka/failure.js';
 import {
   safely,
-  stderrLogger,
+  defaultPlumbingLogger,
   type PlumbingLogger,
   type PlumbingObserver,
   kafkaLogCreator,
@@ -57,13 +57,13 @@ export class OutboxRelay {
   private consecutiveFailures = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
+    this.log = options.logger ?? defaultPlumbingLogger(options.kafka.clientId ?? 'outbox-relay');
     this.kafka = new Kafka({
       logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(options.logger ?? stderrLogger),
+      logCreator: kafkaLogCreator(this.log),
       ...options.kafka,
     });
     this.producer = this.newProducer();
-    this.log = options.logger ?? stderrLogger;
     this.batchSize = options.batchSize ?? 500;
     this.backoff = options.backoff ?? { initialMs: 200, maxMs: 30_000 };
     const schema = schemaOf(options.dataSource);
@@ -170,7 +170,9 @@ export class OutboxRelay {
           `UPDATE outbox SET next_attempt_at = clock_timestamp() + $2 * interval '1 millisecond' WHERE id = ANY($1::bigint[])`,
           [group.map((r) => r.id), backoffDelay(attempt, this.backoff)],
         );
-        safely(() => this.options.observer?.outboxFailed?.({ count: group.length, error }));
+        safely(() =>
+          this.options.observer?.outboxFailed?.({ count: group.length, error, topic: group[0]!.topic }),
+        );
         this.log.warn(
           { topic: group[0]!.topic, count: group.length, attempt, error },
           'outbox publish failed, will retry',

@@ -1,14 +1,18 @@
-import { CloudEventSchema, type CloudEvent, type TypedCloudEvent } from '@rxbridge/contracts';
+import { CloudEventSchema, type CloudEvent } from '@rxbridge/contracts';
 import { type EntityManager } from 'typeorm';
 import { PermanentError } from '../kafka/failure.js';
+import { outgoingTraceHeaders } from '../tracing/trace-context.js';
 
 export interface OutboxMessage {
   topic: string;
   /** Records of one key reach Kafka in enqueue order. */
   key: string;
   /** Validated against the CloudEvent envelope at enqueue time. */
-  event: CloudEvent | TypedCloudEvent<unknown>;
-  /** correlationid, traceparent, …; string values only. */
+  event: CloudEvent;
+  /**
+   * String values only. `traceparent` and `correlationid` default to the current trace scope (a new trace
+   * outside any scope); a value given here wins.
+   */
   headers?: Record<string, string>;
 }
 
@@ -36,7 +40,9 @@ export async function enqueueEvents(
     }
     const n = params.length;
     rows.push(`($${n + 1}, $${n + 2}, $${n + 3}::jsonb, $${n + 4}::jsonb)`);
-    params.push(m.topic, m.key, JSON.stringify(parsed.data), JSON.stringify(m.headers ?? {}));
+    // The relay publishes outside the handler's trace scope, so the scope's headers are stored with the row.
+    const headers = { ...outgoingTraceHeaders(), ...m.headers };
+    params.push(m.topic, m.key, JSON.stringify(parsed.data), JSON.stringify(headers));
   }
   await manager.query(`INSERT INTO outbox (topic, key, value, headers) VALUES ${rows.join(', ')}`, params);
 }

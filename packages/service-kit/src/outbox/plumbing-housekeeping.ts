@@ -7,6 +7,8 @@ export interface OutboxBacklog {
   oldestAgeMs: number;
   /** RxScale commands still pending */
   pendingCommands: number;
+  /** age of the oldest pending RxScale command, 0 when none */
+  oldestCommandAgeMs: number;
   /** records parked for a later retry */
   parked: number;
 }
@@ -14,18 +16,27 @@ export interface OutboxBacklog {
 /** The figures behind the outbox backlog metrics (DESIGN.md: outbox backlog and oldest age). */
 export async function readOutboxBacklog(dataSource: DataSource): Promise<OutboxBacklog> {
   const rows = await dataSource.query<
-    { pending: number; oldest_age_ms: number; pending_commands: number; parked: number }[]
+    {
+      pending: number;
+      oldest_age_ms: number;
+      pending_commands: number;
+      oldest_command_age_ms: number;
+      parked: number;
+    }[]
   >(`
     SELECT (SELECT count(*)::int FROM outbox WHERE published_at IS NULL) AS pending,
            coalesce((SELECT (extract(epoch FROM clock_timestamp() - min(created_at)) * 1000)::float8
                      FROM outbox WHERE published_at IS NULL), 0) AS oldest_age_ms,
            (SELECT count(*)::int FROM rxscale_command WHERE status = 'pending') AS pending_commands,
+           coalesce((SELECT (extract(epoch FROM clock_timestamp() - min(created_at)) * 1000)::float8
+                     FROM rxscale_command WHERE status = 'pending'), 0) AS oldest_command_age_ms,
            (SELECT count(*)::int FROM parked) AS parked`);
   const r = rows[0]!;
   return {
     pending: r.pending,
     oldestAgeMs: Math.round(r.oldest_age_ms),
     pendingCommands: r.pending_commands,
+    oldestCommandAgeMs: Math.round(r.oldest_command_age_ms),
     parked: r.parked,
   };
 }

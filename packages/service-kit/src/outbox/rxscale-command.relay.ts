@@ -2,10 +2,11 @@ import { type DataSource, type EntityManager } from 'typeorm';
 import { backoffDelay, classifyFailure, describeFailure, type BackoffPolicy } from '../kafka/failure.js';
 import {
   safely,
-  stderrLogger,
+  defaultPlumbingLogger,
   type PlumbingLogger,
   type PlumbingObserver,
 } from '../kafka/plumbing-observer.js';
+import { runWithTrace, traceFromHeaders } from '../tracing/trace-context.js';
 import { NotificationListener, Wakeup } from './notification-listener.js';
 import { RXSCALE_COMMAND_CHANNEL } from './outbox.migration.js';
 import { schemaOf } from './outbox.relay.js';
@@ -67,7 +68,7 @@ export class RxscaleCommandRelay {
   private readonly backoff: BackoffPolicy;
 
   constructor(private readonly options: RxscaleCommandRelayOptions) {
-    this.log = options.logger ?? stderrLogger;
+    this.log = options.logger ?? defaultPlumbingLogger('rxscale-command-relay');
     this.backoff = options.backoff ?? { initialMs: 500, maxMs: 60_000 };
     const url = options.listenUrl ?? (options.dataSource.options as { url?: string }).url;
     if (!url) throw new Error('the command relay needs listenUrl or a data source with a url');
@@ -131,10 +132,12 @@ export class RxscaleCommandRelay {
         return false;
       }
       const command = toCommand(row);
+      // the enqueueing scope's trace: the executor's log lines and RxScale call continue it, and so do ours
+      const scope = traceFromHeaders(command.headers);
       const started = performance.now();
       let settled: SettledOutcome | undefined;
       try {
-        settled = await this.options.execute(command);
+        settled = await runWithTrace(scope, () => this.options.execute(command));
       } catch (error) {
         const description = describeFailure(error);
         const attempt = row.attempts + 1;
@@ -152,9 +155,11 @@ export class RxscaleCommandRelay {
               durationMs: performance.now() - started,
             }),
           );
-          this.log.warn(
-            { commandId: row.id, kind: row.kind, attempt, error: description },
-            'RxScale command failed, will retry',
+          runWithTrace(scope, () =>
+            this.log.warn(
+              { commandId: row.id, kind: row.kind, attempt, error: description },
+              'RxScale command failed, will retry',
+            ),
           );
           return true;
         }
@@ -180,7 +185,9 @@ export class RxscaleCommandRelay {
         }),
       );
       if (status !== 'done')
-        this.log.warn({ commandId: row.id, kind: row.kind, status, reason }, 'RxScale command not applied');
+        runWithTrace(scope, () =>
+          this.log.warn({ commandId: row.id, kind: row.kind, status, reason }, 'RxScale command not applied'),
+        );
       return true;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);

@@ -1,6 +1,7 @@
 import { type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { PermanentError } from '../kafka/failure.js';
+import { outgoingTraceHeaders } from '../tracing/trace-context.js';
 
 /** One intended change at RxScale, as queued by a service (DESIGN.md §4: rows first, actions second). */
 export const NewRxscaleCommandSchema = z.object({
@@ -56,7 +57,8 @@ export async function enqueueRxscaleCommands(
         JSON.stringify(c.payload ?? null),
         c.priority,
         c.pharmacyUid ?? null,
-        JSON.stringify(c.headers ?? {}),
+        // executed later by the command relay, outside this scope: it runs the call under these headers
+        JSON.stringify({ ...outgoingTraceHeaders(), ...c.headers }),
       ],
     );
     ids.push(rows[0]!.id);

@@ -87,14 +87,13 @@ export interface EffectData {
 }
 
 export function effectEvent(data: EffectData, id?: string): CloudEvent {
-  // createCloudEvent's TypedCloudEvent loses the envelope's fields to Omit over an index signature
   return createCloudEvent({
     type: 'test.effect',
     source: '/plumbing-test',
     subject: data.key,
     data,
     ...(id ? { id } : {}),
-  }) as CloudEvent;
+  });
 }
 
 export function record(
