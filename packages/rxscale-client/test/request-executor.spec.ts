@@ -61,6 +61,31 @@ describe(RxScaleRequestExecutor.name, () => {
   }
 
   describe('requests', () => {
+    it("sends the caller's trace context without letting it replace its own headers, and names the pharmacy in hook events", async () => {
+      server = await startTestServer((_req, res) => json(res, 200, { uid: 'psku-1', stock: 1 }));
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const events: RxScaleRequestEvent[] = [];
+      await executor({
+        keyScope: 'group',
+        contextHeaders: () => ({ traceparent, correlationid: 'corr-1', 'X-API-Key': 'forged', 'X-Request-Id': 'forged' }),
+        hooks: { onRequest: (e) => events.push(e) },
+      }).request({
+        method: 'GET',
+        pathTemplate: '/pharmacy_skus/{uid}',
+        pathParams: { uid: 'psku-1' },
+        pharmacyUid: 'ph-7q2lnd',
+        responseSchema: Item,
+        priority: 'reconciliation',
+        requestId: 'req-1',
+      });
+      const seen = server.requests[0]!;
+      expect(seen.headers.traceparent).toBe(traceparent);
+      expect(seen.headers.correlationid).toBe('corr-1');
+      expect(seen.headers['x-api-key']).toBe(API_KEY);
+      expect(seen.headers['x-request-id']).toBe('req-1');
+      expect(events).toEqual([expect.objectContaining({ pharmacyUid: 'ph-7q2lnd', requestId: 'req-1' })]);
+    });
+
     it('sends the key, a request id and JSON to the default base path, and parses the answer', async () => {
       server = await startTestServer((_req, res) =>
         json(res, 200, { uid: 'psku-1', stock: 7, extra: { kept: 1 } }),
@@ -503,7 +528,7 @@ describe(RxScaleRequestExecutor.name, () => {
   });
 
   describe('hooks', () => {
-    it('reports every attempt with the path template, status, attempt and duration, and nothing secret', async () => {
+    it('reports every attempt with the path template, pharmacy, status, attempt and duration, and nothing secret', async () => {
       server = await startTestServer((_req, res, n) =>
         n === 1 ? json(res, 503, {}) : json(res, 200, { uid: 'a', stock: 1 }),
       );
@@ -511,7 +536,7 @@ describe(RxScaleRequestExecutor.name, () => {
       const responses: RxScaleResponseEvent[] = [];
       await executor({
         keyScope: 'group',
-        pharmacyUid: 'ph-secret-uid',
+        pharmacyUid: 'ph-7q2lnd',
         hooks: {
           onRequest: (e) => requests.push(e),
           onResponse: (e) => {
@@ -541,10 +566,11 @@ describe(RxScaleRequestExecutor.name, () => {
         { status: 200, attempt: 2, willRetry: false },
       ]);
       expect(responses.every((e) => typeof e.durationMs === 'number' && e.durationMs >= 0)).toBe(true);
+      // The pharmacy uid is named (every metric carries it, DESIGN.md §6); path values and the key are not.
+      expect(requests.every((e) => e.pharmacyUid === 'ph-7q2lnd')).toBe(true);
       const text = JSON.stringify([requests, responses]);
       expect(text).not.toContain(API_KEY);
       expect(text).not.toContain('po-77');
-      expect(text).not.toContain('ph-secret-uid');
     });
   });
 });

@@ -57,13 +57,15 @@ export interface RxScaleRequest<T> extends RxScaleCallOptions {
   priority: RxScalePriority;
 }
 
-/** Emitted before each attempt (after its token was taken). Holds nothing secret and no query values. */
+/** Emitted before each attempt (after its token was taken). Holds nothing secret; of the query, only the pharmacy uid. */
 export interface RxScaleRequestEvent {
   requestId: string;
   method: HttpMethod;
   pathTemplate: string;
   attempt: number;
   priority: RxScalePriority;
+  /** The pharmacy the call acts on, when known (a uid, not patient data). */
+  pharmacyUid?: string;
 }
 
 /** Emitted after each attempt. */
@@ -100,6 +102,12 @@ export interface RxScaleHttpOptions {
   budget?: RateBudget;
   hooks?: RxScaleHooks;
   userAgent?: string;
+  /**
+   * Headers describing the caller's context, read once per logical request: the W3C `traceparent` and
+   * `correlationid` of the work that caused the call, so RxScale calls join the trace of the Kafka record
+   * behind them. They never replace the client's own headers (key, request id, content type).
+   */
+  contextHeaders?: () => Record<string, string>;
 }
 
 const UID = /^[^\s/?#]{1,200}$/;
@@ -118,6 +126,7 @@ export class RxScaleRequestExecutor {
   private readonly timeoutMs: number;
   private readonly retry: ResolvedRetryOptions;
   private readonly hooks: RxScaleHooks;
+  private readonly contextHeaders: (() => Record<string, string>) | undefined;
   private readonly userAgent: string;
   private readonly ownsBudget: boolean;
 
@@ -144,6 +153,7 @@ export class RxScaleRequestExecutor {
     this.budget = options.budget ?? new InProcessRateBudget();
     this.hooks = options.hooks ?? {};
     this.userAgent = options.userAgent ?? '@rxbridge/rxscale-client';
+    this.contextHeaders = options.contextHeaders;
   }
 
   /** Closes a budget this executor created itself (a budget passed in belongs to the caller). */
@@ -155,6 +165,7 @@ export class RxScaleRequestExecutor {
     const requestId = req.requestId ?? randomUUID();
     const context: RxScaleErrorContext = { requestId, method: req.method, pathTemplate: req.pathTemplate };
     const url = this.buildUrl(req, context);
+    const pharmacyUid = req.pharmacyUid ?? this.pharmacyUid;
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     assertTimeout(timeoutMs);
     let body: string | undefined;
@@ -174,6 +185,7 @@ export class RxScaleRequestExecutor {
       body = JSON.stringify(req.body);
     }
     const headers: Record<string, string> = {
+      ...this.contextHeaders?.(),
       'X-API-Key': this.apiKey,
       'X-Request-Id': requestId,
       Accept: 'application/json',
@@ -200,6 +212,7 @@ export class RxScaleRequestExecutor {
         pathTemplate: req.pathTemplate,
         attempt,
         priority: req.priority,
+        ...(pharmacyUid !== undefined ? { pharmacyUid } : {}),
       };
       safeHook(() => this.hooks.onRequest?.(event));
       const attemptStarted = performance.now();
