@@ -6,7 +6,7 @@
 //   npm run bench -- gateway [sustainedSeconds] [fixedRateSeconds]
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -123,6 +123,57 @@ async function stop(child) {
   await exited;
 }
 
+/** CPU seconds (user + system) a process has used so far; NaN when it cannot be read. @param {number | undefined} pid */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100 on Linux)
+  } catch {
+    return NaN;
+  }
+}
+
+/** The local broker's pid (a `kafka.Kafka` JVM), to show what each request costs it. */
+function brokerPid() {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('kafka.Kafka')) return Number(d);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The sustained phase with the CPU each process spent per request (µs): the server, the load generator
+ * (this process) and the broker. Shows where the two cores go; counts nothing the targets use.
+ * @param {() => Promise<autocannon.Result>} run @param {number | undefined} serverPid
+ */
+async function sustainedWithCpu(run, serverPid) {
+  const broker = brokerPid();
+  const before = { server: cpuSeconds(serverPid), broker: cpuSeconds(broker), load: process.cpuUsage() };
+  const result = await run();
+  const n = result.requests.total || NaN;
+  const load = process.cpuUsage(before.load);
+  return {
+    result,
+    serverUs: Math.round(((cpuSeconds(serverPid) - before.server) * 1e6) / n),
+    brokerUs: Math.round(((cpuSeconds(broker) - before.broker) * 1e6) / n),
+    loadUs: Math.round((load.user + load.system) / n),
+  };
+}
+
+/** Produce calls and records so far, from the gateway's /metrics text. @param {string} metrics */
+function batchFigures(metrics) {
+  return {
+    count: Number(/rxbridge_gateway_produce_batch_size_count(?:\{[^}]*\})? (\d+)/.exec(metrics)?.[1] ?? NaN),
+    sum: Number(/rxbridge_gateway_produce_batch_size_sum(?:\{[^}]*\})? (\d+)/.exec(metrics)?.[1] ?? NaN),
+  };
+}
+
 /** @param {autocannon.Result} r */
 const errorsOf = (r) => r.errors + r.timeouts + r.non2xx;
 
@@ -139,14 +190,17 @@ const ceiling = /** @type {import('node:child_process').ChildProcess} */ (
 const ceilingUrl = 'http://127.0.0.1:3951';
 const ignored = new Set();
 await load('ceiling', ceilingUrl, 2, 0, ignored);
-const ceilingMax = await load('ceiling', ceilingUrl, sustainedSeconds, 0, ignored);
+const ceilingCpu = await sustainedWithCpu(() => load('ceiling', ceilingUrl, sustainedSeconds, 0, ignored), ceiling.pid);
+const ceilingMax = ceilingCpu.result;
 const ceilingFixed = await load('ceiling', ceilingUrl, fixedSeconds, fixedRate, ignored);
 const ceilingRss = peakRssMiB(/** @type {number} */ (ceiling.pid));
 await stop(ceiling);
 
 // Then the gateway, with the real broker.
 const gatewayMain = join(here, '..', 'apps', 'gateway', 'dist', 'main.js');
-const gateway = spawn(process.execPath, [gatewayMain], {
+// BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the gateway under this load.
+const gatewayNodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const gateway = spawn(process.execPath, [...gatewayNodeArgs, gatewayMain], {
   env: {
     ...process.env,
     GATEWAY_PORT: '3952',
@@ -167,7 +221,10 @@ for (let i = 0; ; i++) {
 }
 const accepted = new Set();
 await load('gateway', gatewayUrl, 2, 0, accepted);
-const gatewayMax = await load('gateway', gatewayUrl, sustainedSeconds, 0, accepted);
+const batchesBefore = batchFigures(await (await fetch(`${gatewayUrl}/metrics`)).text());
+const gatewayCpu = await sustainedWithCpu(() => load('gateway', gatewayUrl, sustainedSeconds, 0, accepted), gateway.pid);
+const gatewayMax = gatewayCpu.result;
+const batchesSustained = batchFigures(await (await fetch(`${gatewayUrl}/metrics`)).text());
 const gatewayFixed = await load('gateway', gatewayUrl, fixedSeconds, fixedRate, accepted);
 const gatewayRss = peakRssMiB(/** @type {number} */ (gateway.pid));
 const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
@@ -202,8 +259,7 @@ await consumer.disconnect();
 await admin.disconnect();
 const missing = [...accepted].filter((uid) => !found.has(uid)).length;
 
-const batchCount = Number(/rxbridge_gateway_produce_batch_size_count\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? NaN);
-const batchSum = Number(/rxbridge_gateway_produce_batch_size_sum\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? NaN);
+const { count: batchCount, sum: batchSum } = batchFigures(metrics);
 report(
   'gateway',
   {
@@ -223,6 +279,14 @@ report(
     gateway200sOnTopic: accepted.size - missing,
     gateway200sMissing: missing,
     meanRecordsPerProduceCall: Number((batchSum / batchCount).toFixed(1)),
+    meanRecordsPerProduceCallSustained: Number(
+      ((batchesSustained.sum - batchesBefore.sum) / (batchesSustained.count - batchesBefore.count)).toFixed(1),
+    ),
+    ceilingCpuUsPerRequest: ceilingCpu.serverUs,
+    gatewayCpuUsPerRequest: gatewayCpu.serverUs,
+    brokerCpuUsPerGatewayRequest: gatewayCpu.brokerUs,
+    loadGeneratorCpuUsPerRequestCeiling: ceilingCpu.loadUs,
+    loadGeneratorCpuUsPerRequestGateway: gatewayCpu.loadUs,
   },
   {
     throughputAtLeastHalfTheCeiling: { figure: 'gatewayShareOfCeiling', atLeast: 0.5 },

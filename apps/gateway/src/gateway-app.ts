@@ -38,12 +38,15 @@ export async function createGatewayApp(config: GatewayConfig, logger: ServiceLog
   const ingest = app.get(WebhookIngestService);
 
   // An unknown source is refused before its body is read.
-  fastify.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+  // A callback hook rather than an async one: it runs on every request, and most pass straight through.
+  fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const source = (req.params as Record<string, string | undefined> | undefined)?.source;
     if (source !== undefined && req.routeOptions.url?.startsWith('/webhooks/rxscale/') && !ingest.knowsSource(source)) {
       metrics.outcome('unknown_source');
-      await reply.code(404).send({ status: 'error', error: 'not_found' });
+      void reply.code(404).send({ status: 'error', error: 'not_found' });
+      return;
     }
+    done();
   });
   // On shutdown the server stops accepting, but a keep-alive connection whose request was in flight when it
   // began would stay open until its keep-alive timeout (72 s): answers from then on close their connection.
