@@ -4,7 +4,9 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/coverage/**', '**/.cache/**', '**/.data/**', '**/node_modules/**', 'docs/**'] },
+  {
+    ignores: ['**/dist/**', '**/coverage/**', '**/.cache/**', '**/.data/**', '**/node_modules/**', 'docs/**'],
+  },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

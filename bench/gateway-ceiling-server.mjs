@@ -20,7 +20,9 @@ const server = createServer((req, res) => {
     const given = Buffer.from(String(req.headers['x-webhook-signature'] ?? ''), 'utf8');
     const expected = Buffer.from(createHmac('sha256', secret).update(body).digest('hex'), 'utf8');
     const ok = given.length === expected.length && timingSafeEqual(given, expected);
-    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(ok ? '{"status":"stored"}' : '{"status":"error"}');
+    res
+      .writeHead(ok ? 200 : 401, { 'content-type': 'application/json' })
+      .end(ok ? '{"status":"stored"}' : '{"status":"error"}');
   });
 });
 server.listen(port, '127.0.0.1', () => {

@@ -42,8 +42,26 @@ const template = JSON.stringify({
     pharmacy: { uid: 'ph-bench01', display_name: 'Apotheke am Beispielplatz' },
     order: {
       uid: 'ord-bench-__UID__',
-      delivery_address: { first_name: 'Erika', last_name: 'Musterfrau', street: 'Beispielweg', house_number: '12b', zip_code: '04107', city: 'Leipzig', country: 'Germany', additional_address: '3. OG links' },
-      invoice_address: { first_name: 'Erika', last_name: 'Musterfrau', street: 'Beispielweg', house_number: '12b', zip_code: '04107', city: 'Leipzig', country: 'Germany', additional_address: null },
+      delivery_address: {
+        first_name: 'Erika',
+        last_name: 'Musterfrau',
+        street: 'Beispielweg',
+        house_number: '12b',
+        zip_code: '04107',
+        city: 'Leipzig',
+        country: 'Germany',
+        additional_address: '3. OG links',
+      },
+      invoice_address: {
+        first_name: 'Erika',
+        last_name: 'Musterfrau',
+        street: 'Beispielweg',
+        house_number: '12b',
+        zip_code: '04107',
+        city: 'Leipzig',
+        country: 'Germany',
+        additional_address: null,
+      },
       shipping_costs_amount: 690,
       shipping_costs_currency: 'EUR',
       priority: 1,
@@ -53,10 +71,26 @@ const template = JSON.stringify({
       uid: `oi-bench-${i}`,
       amount: 1 + (i % 3),
       total_paid_amount: 1299 + i * 250,
-      sku: { uid: `sku-bench-${i}`, pzn: `0${1234560 + i}`, product_uid: `prod-bench-${i}`, product_display_name: `Beispielpräparat ${i} 10 mg Filmtabletten`, product_handle: `beispielpraeparat-${i}-10-mg` },
-      pharmacy_sku: { uid: `psku-bench-${i}`, external_id: `ART-${4711 + i}`, price: 1299 + i * 250, stock: 40 - i },
+      sku: {
+        uid: `sku-bench-${i}`,
+        pzn: `0${1234560 + i}`,
+        product_uid: `prod-bench-${i}`,
+        product_display_name: `Beispielpräparat ${i} 10 mg Filmtabletten`,
+        product_handle: `beispielpraeparat-${i}-10-mg`,
+      },
+      pharmacy_sku: {
+        uid: `psku-bench-${i}`,
+        external_id: `ART-${4711 + i}`,
+        price: 1299 + i * 250,
+        stock: 40 - i,
+      },
     })),
-    patient_data: { uid: 'pat-bench', display_name: 'Erika Musterfrau', email: 'erika.musterfrau@example.invalid', date_of_birth: '1970-01-01' },
+    patient_data: {
+      uid: 'pat-bench',
+      display_name: 'Erika Musterfrau',
+      email: 'erika.musterfrau@example.invalid',
+      date_of_birth: '1970-01-01',
+    },
   },
 });
 
@@ -97,7 +131,10 @@ function load(target, url, duration, rate, accepted) {
 /** @param {string[]} args @param {Record<string, string>} env @param {RegExp} ready */
 function startChild(args, env, ready) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const onData = (/** @type {Buffer} */ d) => {
       out += d.toString();
@@ -105,7 +142,9 @@ function startChild(args, env, ready) {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited (${code}) before it was ready:\n${out}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${args[0]} exited (${code}) before it was ready:\n${out}`)),
+    );
   });
 }
 
@@ -177,20 +216,35 @@ function batchFigures(metrics) {
 /** @param {autocannon.Result} r */
 const errorsOf = (r) => r.errors + r.timeouts + r.non2xx;
 
-const kafka = new Kafka({ clientId: 'bench-gateway', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  clientId: 'bench-gateway',
+  brokers: brokers.split(','),
+  logLevel: logLevel.NOTHING,
+});
 const admin = kafka.admin();
 await admin.connect();
-await provisionTopics(admin, [Topics.rxscalePharmacyOrders, Topics.rxscalePharmacySkus, Topics.rxscaleUnrecognized]);
+await provisionTopics(admin, [
+  Topics.rxscalePharmacyOrders,
+  Topics.rxscalePharmacySkus,
+  Topics.rxscaleUnrecognized,
+]);
 const startOffsets = await admin.fetchTopicOffsets(topic);
 
 // Ceiling first: the bare verifier.
 const ceiling = /** @type {import('node:child_process').ChildProcess} */ (
-  await startChild([join(here, 'gateway-ceiling-server.mjs')], { CEILING_SECRET: secret, CEILING_PORT: '3951' }, /listening/)
+  await startChild(
+    [join(here, 'gateway-ceiling-server.mjs')],
+    { CEILING_SECRET: secret, CEILING_PORT: '3951' },
+    /listening/,
+  )
 );
 const ceilingUrl = 'http://127.0.0.1:3951';
 const ignored = new Set();
 await load('ceiling', ceilingUrl, 2, 0, ignored);
-const ceilingCpu = await sustainedWithCpu(() => load('ceiling', ceilingUrl, sustainedSeconds, 0, ignored), ceiling.pid);
+const ceilingCpu = await sustainedWithCpu(
+  () => load('ceiling', ceilingUrl, sustainedSeconds, 0, ignored),
+  ceiling.pid,
+);
 const ceilingMax = ceilingCpu.result;
 const ceilingFixed = await load('ceiling', ceilingUrl, fixedSeconds, fixedRate, ignored);
 const ceilingRss = peakRssMiB(/** @type {number} */ (ceiling.pid));
@@ -215,14 +269,23 @@ const gateway = spawn(process.execPath, [...gatewayNodeArgs, gatewayMain], {
 const gatewayUrl = 'http://127.0.0.1:3952';
 for (let i = 0; ; i++) {
   if (gateway.exitCode !== null) throw new Error(`the gateway exited (${gateway.exitCode})`);
-  if (await fetch(`${gatewayUrl}/health/ready`).then((r) => r.ok, () => false)) break;
+  if (
+    await fetch(`${gatewayUrl}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    )
+  )
+    break;
   if (i > 300) throw new Error('the gateway did not become ready within 30 s');
   await new Promise((r) => setTimeout(r, 100));
 }
 const accepted = new Set();
 await load('gateway', gatewayUrl, 2, 0, accepted);
 const batchesBefore = batchFigures(await (await fetch(`${gatewayUrl}/metrics`)).text());
-const gatewayCpu = await sustainedWithCpu(() => load('gateway', gatewayUrl, sustainedSeconds, 0, accepted), gateway.pid);
+const gatewayCpu = await sustainedWithCpu(
+  () => load('gateway', gatewayUrl, sustainedSeconds, 0, accepted),
+  gateway.pid,
+);
 const gatewayMax = gatewayCpu.result;
 const batchesSustained = batchFigures(await (await fetch(`${gatewayUrl}/metrics`)).text());
 const gatewayFixed = await load('gateway', gatewayUrl, fixedSeconds, fixedRate, accepted);
@@ -232,14 +295,18 @@ await stop(gateway);
 
 // Every 200 must be on the topic: read what was appended since the start and look each uid up.
 const endOffsets = await admin.fetchTopicOffsets(topic);
-const appended = endOffsets.reduce((n, p) => n + Number(p.high), 0) - startOffsets.reduce((n, p) => n + Number(p.high), 0);
+const appended =
+  endOffsets.reduce((n, p) => n + Number(p.high), 0) - startOffsets.reduce((n, p) => n + Number(p.high), 0);
 const found = new Set();
 const consumer = kafka.consumer({ groupId: `bench-gateway-${run}`, maxBytes: 64 * 1024 * 1024 });
 await consumer.connect();
 await consumer.subscribe({ topic });
 let read = 0;
 await new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`read only ${read} of ${appended} appended records`)), 180_000);
+  const timer = setTimeout(
+    () => reject(new Error(`read only ${read} of ${appended} appended records`)),
+    180_000,
+  );
   void consumer.run({
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) {
@@ -280,7 +347,9 @@ report(
     gateway200sMissing: missing,
     meanRecordsPerProduceCall: Number((batchSum / batchCount).toFixed(1)),
     meanRecordsPerProduceCallSustained: Number(
-      ((batchesSustained.sum - batchesBefore.sum) / (batchesSustained.count - batchesBefore.count)).toFixed(1),
+      ((batchesSustained.sum - batchesBefore.sum) / (batchesSustained.count - batchesBefore.count)).toFixed(
+        1,
+      ),
     ),
     ceilingCpuUsPerRequest: ceilingCpu.serverUs,
     gatewayCpuUsPerRequest: gatewayCpu.serverUs,

@@ -13,7 +13,10 @@ const kafka = new Kafka({ clientId: 'bench-roundtrip', brokers, logLevel: logLev
 const topic = `bench.roundtrip.${randomBytes(4).toString('hex')}`;
 const admin = kafka.admin();
 await admin.connect();
-await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
+await admin.createTopics({
+  topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
+  waitForLeaders: true,
+});
 
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 await producer.connect();
@@ -22,7 +25,8 @@ const sentAt = new Map();
 const produceStart = performance.now();
 for (let i = 0; i < total; i += batch) {
   const messages = [];
-  for (let j = i; j < Math.min(total, i + batch); j++) messages.push({ key: `k${j % 1000}`, value, headers: { seq: String(j) } });
+  for (let j = i; j < Math.min(total, i + batch); j++)
+    messages.push({ key: `k${j % 1000}`, value, headers: { seq: String(j) } });
   sentAt.set(i, performance.now());
   await producer.send({ topic, acks: -1, messages });
 }

@@ -22,7 +22,12 @@ export function report(name, figures, targets, config) {
     }),
   );
   const met = Object.values(results).every((r) => r.ok);
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
   console.log(JSON.stringify({ name, figures, targets: results, met, machine, config }));
   return met;
 }

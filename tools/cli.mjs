@@ -37,7 +37,16 @@ function run(cmd, args, extra = {}) {
 export function ensurePnpm() {
   if (!existsSync(pnpmBin)) {
     console.log(`[setup] fetching pnpm ${pnpmVersion} into ${pnpmHome}`);
-    const status = run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', pnpmHome, `pnpm@${pnpmVersion}`]);
+    const status = run('npm', [
+      'install',
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      '--prefix',
+      pnpmHome,
+      `pnpm@${pnpmVersion}`,
+    ]);
     if (status !== 0 || !existsSync(pnpmBin)) {
       console.error('[setup] could not fetch pnpm from the npm registry');
       process.exit(1);

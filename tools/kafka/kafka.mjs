@@ -5,7 +5,16 @@
 // stop ends only the process that start launched (its pid is recorded next to the data).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  closeSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,13 +78,24 @@ export function ensureKafkaJars(s, env, log) {
   mkdirSync(libs, { recursive: true });
   const r = spawnSync(
     'mvn',
-    ['-B', '-q', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
+    [
+      '-B',
+      '-q',
+      '-f',
+      pom,
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${libs}`,
+      '-DincludeScope=runtime',
+    ],
     { env, encoding: 'utf8' },
   );
   if (r.status !== 0) {
-    throw new Error(`fetching the Kafka broker with Maven failed (exit ${r.status}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`);
+    throw new Error(
+      `fetching the Kafka broker with Maven failed (exit ${r.status}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`,
+    );
   }
-  if (!readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) throw new Error(`Maven ran but ${libs} holds no kafka_2.13 jar`);
+  if (!readdirSync(libs).some((f) => f.startsWith('kafka_2.13-')))
+    throw new Error(`Maven ran but ${libs} holds no kafka_2.13 jar`);
   writeFileSync(marker, pomText);
   return libs;
 }
@@ -207,7 +227,9 @@ export async function startKafka(opts = {}) {
       log(`a Kafka broker not started by this script already answers on ${s.brokers}; using it`);
       return { brokers: s.brokers, startedByUs: false, external: true };
     }
-    throw new Error(`port ${s.port} on 127.0.0.1 is taken by something that is not a Kafka broker; free it or set RXBRIDGE_KAFKA_PORT`);
+    throw new Error(
+      `port ${s.port} on 127.0.0.1 is taken by something that is not a Kafka broker; free it or set RXBRIDGE_KAFKA_PORT`,
+    );
   }
 
   if (!toolAnswers('java', ['-version'], env)) {
@@ -232,7 +254,18 @@ export async function startKafka(opts = {}) {
     while (clusterId.startsWith('-'));
     const fmt = spawnSync(
       'java',
-      ['-cp', classpath, log4j, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'],
+      [
+        '-cp',
+        classpath,
+        log4j,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        props,
+        '--ignore-formatted',
+      ],
       { env, encoding: 'utf8' },
     );
     if (fmt.status !== 0) throw new Error(`formatting Kafka storage failed:\n${fmt.stdout}${fmt.stderr}`);

@@ -68,7 +68,8 @@ export async function startPostgres(opts = {}) {
   const log = opts.log ?? ((l) => console.log(`[postgres] ${l}`));
   const explicit = env.DATABASE_URL;
   // The probe and embedded ports are overridable so the embedded path can be tested beside a running server.
-  const url = explicit ?? DEFAULT_DATABASE_URL.replace(':5432/', `:${env.RXBRIDGE_POSTGRES_PROBE_PORT ?? 5432}/`);
+  const url =
+    explicit ?? DEFAULT_DATABASE_URL.replace(':5432/', `:${env.RXBRIDGE_POSTGRES_PROBE_PORT ?? 5432}/`);
   const embeddedPort = Number(env.RXBRIDGE_POSTGRES_EMBEDDED_PORT ?? 54329);
   if (await answers(url)) {
     if (await ensureDatabase(url)) log(`created database ${new URL(url).pathname.slice(1)}`);
@@ -82,7 +83,9 @@ export async function startPostgres(opts = {}) {
   // As root, PostgreSQL runs as an unprivileged user that must reach its data folder; a checkout under
   // /root is not reachable, so root's default data folder is under the system temp folder instead.
   const asRoot = process.getuid?.() === 0;
-  const base = env.RXBRIDGE_POSTGRES_DATA ?? (asRoot ? join(tmpdir(), 'rxbridge-embedded-postgres') : join(here, '.data'));
+  const base =
+    env.RXBRIDGE_POSTGRES_DATA ??
+    (asRoot ? join(tmpdir(), 'rxbridge-embedded-postgres') : join(here, '.data'));
   const dataDir = join(base, 'pgdata');
   mkdirSync(base, { recursive: true, mode: 0o755 });
   if (asRoot) chmodSync(base, 0o755);

@@ -27,7 +27,12 @@ export const apps = [
     name: 'sandbox',
     dir: 'apps/rxscale-sandbox',
     url: SANDBOX_URL,
-    env: { SANDBOX_PORT: '4010', SANDBOX_HOST: '127.0.0.1', SANDBOX_SEED: 'seed/demo-chain.json', SANDBOX_RATE_LIMIT: 'on' },
+    env: {
+      SANDBOX_PORT: '4010',
+      SANDBOX_HOST: '127.0.0.1',
+      SANDBOX_SEED: 'seed/demo-chain.json',
+      SANDBOX_RATE_LIMIT: 'on',
+    },
     ready: '/_admin/state',
   },
   {

@@ -13,11 +13,16 @@ export async function provisionCatalogTopics(brokers) {
   const { Kafka, logLevel } = await import('kafkajs');
   const { allTopics } = await import('@rxbridge/contracts');
   const { provisionTopics } = await import('@rxbridge/service-kit');
-  const admin = new Kafka({ clientId: 'rxbridge-stack', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'rxbridge-stack',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   try {
     const report = await provisionTopics(admin, allTopics());
-    for (const name of report.reconfigured) console.log(`[stack] topic ${name}: settings set to the catalog's`);
+    for (const name of report.reconfigured)
+      console.log(`[stack] topic ${name}: settings set to the catalog's`);
     for (const m of report.mismatches) console.warn(`[stack] topic ${m.topic} ${m.problem}`);
     return report;
   } finally {
@@ -33,9 +38,11 @@ export async function subscribeGatewayAtSandbox(o) {
   const seed = JSON.parse(readFileSync(join(o.root, o.seedFile), 'utf8'));
   /** @type {{ key: string, group_uid?: string, permissions: string[] } | undefined} */
   const groupKey = seed.api_keys.find(
-    (/** @type {{ group_uid?: string, permissions: string[] }} */ k) => k.group_uid && k.permissions.includes('webhooks_write'),
+    (/** @type {{ group_uid?: string, permissions: string[] }} */ k) =>
+      k.group_uid && k.permissions.includes('webhooks_write'),
   );
-  if (!groupKey) throw new Error(`${o.seedFile} has no group key with webhooks_write; the gateway cannot be subscribed`);
+  if (!groupKey)
+    throw new Error(`${o.seedFile} has no group key with webhooks_write; the gateway cannot be subscribed`);
   const pharmacies = seed.pharmacies
     .filter((/** @type {{ group_uid?: string }} */ p) => p.group_uid === groupKey.group_uid)
     .map((/** @type {{ uid: string }} */ p) => p.uid);
@@ -43,16 +50,22 @@ export async function subscribeGatewayAtSandbox(o) {
   const secrets = {};
   for (const pharmacy of pharmacies) {
     for (const type of EVENT_TYPES) {
-      const res = await fetch(`${o.sandboxUrl}/v1/external-pharmacy-api-v1/webhooks/?pharmacy_uid=${encodeURIComponent(pharmacy)}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': groupKey.key },
-        body: JSON.stringify({ target: o.gatewayWebhookUrl, notification_type: type }),
-      });
-      if (!res.ok) throw new Error(`the sandbox refused the ${type} subscription for ${pharmacy}: ${res.status}`);
+      const res = await fetch(
+        `${o.sandboxUrl}/v1/external-pharmacy-api-v1/webhooks/?pharmacy_uid=${encodeURIComponent(pharmacy)}`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': groupKey.key },
+          body: JSON.stringify({ target: o.gatewayWebhookUrl, notification_type: type }),
+        },
+      );
+      if (!res.ok)
+        throw new Error(`the sandbox refused the ${type} subscription for ${pharmacy}: ${res.status}`);
       const sub = /** @type {{ signing_secret: string }} */ (await res.json());
       (secrets[type] ??= []).push(sub.signing_secret);
     }
   }
-  console.log(`[stack] sandbox: ${pharmacies.length * EVENT_TYPES.length} webhook subscriptions point at ${o.gatewayWebhookUrl}`);
+  console.log(
+    `[stack] sandbox: ${pharmacies.length * EVENT_TYPES.length} webhook subscriptions point at ${o.gatewayWebhookUrl}`,
+  );
   return { GATEWAY_WEBHOOK_SECRETS: JSON.stringify({ default: secrets }) };
 }

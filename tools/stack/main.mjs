@@ -25,7 +25,11 @@ export async function startInfrastructure() {
     await postgres.stop();
     throw err;
   }
-  const env = { DATABASE_URL: postgres.url, KAFKA_BROKERS: kafka.brokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+  const env = {
+    DATABASE_URL: postgres.url,
+    KAFKA_BROKERS: kafka.brokers,
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  };
   return {
     env,
     async stop() {
@@ -90,25 +94,46 @@ async function testCommand() {
   let status;
   try {
     const env = { ...process.env, ...infra.env, RXBRIDGE_TEST_SUMMARY: summaryFile };
-    // Lint and type-check are part of "every test"; then every package's Jest suite (unit, integration,
-    // end-to-end) against the real broker and database. Two at a time: this is a two-core machine.
-    status = await runChild(
+    // Formatting, lint and type-check are part of "every test"; then every package's Jest suite (unit,
+    // integration, end-to-end) against the real broker and database. Two at a time: this is a two-core machine.
+    const formatted = await runChild(
       process.execPath,
-      [join(root, 'node_modules', 'turbo', 'bin', 'turbo'), 'run', 'lint', 'typecheck', 'test', '--concurrency=2', '--continue'],
+      [join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '--log-level=warn', '.'],
       env,
     );
+    if (formatted !== 0) console.error('[test] formatting differs from Prettier: run `npm run format`');
+    status = await runChild(
+      process.execPath,
+      [
+        join(root, 'node_modules', 'turbo', 'bin', 'turbo'),
+        'run',
+        'lint',
+        'typecheck',
+        'test',
+        '--concurrency=2',
+        '--continue',
+      ],
+      env,
+    );
+    if (formatted !== 0) status = 1;
   } finally {
     await infra.stop();
   }
   const runs = existsSync(summaryFile)
-    ? readFileSync(summaryFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    ? readFileSync(summaryFile, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
     : [];
   const sum = (/** @type {'passed' | 'failed' | 'skipped'} */ k) => runs.reduce((n, r) => n + r[k], 0);
   if (runs.length === 0 || sum('passed') === 0) {
     console.error('[test] no test ran');
     status = 1;
   }
-  console.log(`\n[test] ${status === 0 ? 'passed' : 'FAILED'} in ${seconds(Date.now() - began)} (${runs.length} Jest runs)`);
+  console.log(
+    `\n[test] ${status === 0 ? 'passed' : 'FAILED'} in ${seconds(Date.now() - began)} (${runs.length} Jest runs)`,
+  );
   console.log(`${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
   return status;
 }
@@ -117,7 +142,9 @@ async function testCommand() {
 async function benchCommand(args, tools) {
   const name = args[0];
   const benchDir = join(root, 'bench');
-  const available = readdirSync(benchDir).filter((f) => f.endsWith('.bench.mjs')).map((f) => f.replace('.bench.mjs', ''));
+  const available = readdirSync(benchDir)
+    .filter((f) => f.endsWith('.bench.mjs'))
+    .map((f) => f.replace('.bench.mjs', ''));
   if (!name || !available.includes(name)) {
     console.error(`usage: npm run bench -- <name>; benchmarks: ${available.join(', ')}`);
     return 2;
@@ -147,19 +174,26 @@ async function startCommand(tools) {
     stopping = true;
     console.log('\n[stack] stopping');
     for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+    await Promise.all(
+      children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)),
+    );
     await infra.stop();
     process.exit(code);
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  const listening = [`PostgreSQL  ${redactUrl(infra.env.DATABASE_URL)}`, `Kafka       ${infra.env.KAFKA_BROKERS}`];
+  const listening = [
+    `PostgreSQL  ${redactUrl(infra.env.DATABASE_URL)}`,
+    `Kafka       ${infra.env.KAFKA_BROKERS}`,
+  ];
   try {
     const topics = await provisionCatalogTopics(infra.env.KAFKA_BROKERS);
     if (topics.created.length > 0) console.log(`[stack] created topics: ${topics.created.join(', ')}`);
   } catch (err) {
-    console.error(`[stack] provisioning the topic catalog failed: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(
+      `[stack] provisioning the topic catalog failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
     await stopAll(1);
   }
   for (const app of apps) {
@@ -170,10 +204,16 @@ async function startCommand(tools) {
     try {
       prepared = app.prepare ? await app.prepare() : {};
     } catch (err) {
-      console.error(`[stack] preparing ${app.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(
+        `[stack] preparing ${app.name} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
       await stopAll(1);
     }
-    const child = spawn(process.execPath, [entry], { cwd: join(root, app.dir), env: { ...env, ...app.env, ...prepared }, stdio: 'inherit' });
+    const child = spawn(process.execPath, [entry], {
+      cwd: join(root, app.dir),
+      env: { ...env, ...app.env, ...prepared },
+      stdio: 'inherit',
+    });
     child.on('exit', (code) => {
       if (!stopping) {
         console.error(`[stack] ${app.name} exited (${code}); stopping everything`);
@@ -183,11 +223,15 @@ async function startCommand(tools) {
     children.push(child);
     listening.push(`${app.name.padEnd(11)} ${app.url}`);
     if (app.ready && !(await answers(`${app.url}${app.ready}`, child))) {
-      console.error(`[stack] ${app.name} did not answer ${app.url}${app.ready} within 60 s; stopping everything`);
+      console.error(
+        `[stack] ${app.name} did not answer ${app.url}${app.ready} within 60 s; stopping everything`,
+      );
       await stopAll(1);
     }
   }
-  console.log(`\n[stack] RxBridge is running. Ctrl-C stops everything it started.\n  ${listening.join('\n  ')}\n`);
+  console.log(
+    `\n[stack] RxBridge is running. Ctrl-C stops everything it started.\n  ${listening.join('\n  ')}\n`,
+  );
   // Nothing else may hold the event loop open (no app yet, an external broker): wait for a signal.
   setInterval(() => {}, 1 << 30);
   await new Promise(() => {});
@@ -201,7 +245,10 @@ async function startCommand(tools) {
 async function answers(url, child) {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline && child.exitCode === null) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return true;
     await new Promise((r) => setTimeout(r, 250));
   }

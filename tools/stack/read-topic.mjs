@@ -24,7 +24,11 @@ const records = [];
 const consumer = kafka.consumer({ groupId: `rxbridge-read-topic-${process.pid}-${Date.now()}` });
 await consumer.connect();
 await consumer.subscribe({ topic });
-const wanted = offsets.map((p) => ({ partition: p.partition, from: Math.max(Number(p.low), Number(p.high) - count), high: Number(p.high) }));
+const wanted = offsets.map((p) => ({
+  partition: p.partition,
+  from: Math.max(Number(p.low), Number(p.high) - count),
+  high: Number(p.high),
+}));
 const expected = wanted.reduce((n, w) => n + w.high - w.from, 0);
 await new Promise((resolve) => {
   void consumer.run({
@@ -50,8 +54,20 @@ for (const r of records.slice(-count)) {
   let body = {};
   if (typeof raw === 'string') {
     const envelope = JSON.parse(Buffer.from(raw, 'base64').toString('utf8'));
-    body = { event_type: envelope.event_type, timestamp: envelope.timestamp, 'data.uid': envelope.data?.uid, 'data.status': envelope.data?.status, bytes: Buffer.from(raw, 'base64').length };
+    body = {
+      event_type: envelope.event_type,
+      timestamp: envelope.timestamp,
+      'data.uid': envelope.data?.uid,
+      'data.status': envelope.data?.status,
+      bytes: Buffer.from(raw, 'base64').length,
+    };
   }
-  console.log(JSON.stringify({ partition: r.partition, offset: r.offset, key: r.key, headers: r.headers, attributes, body }, null, 2));
+  console.log(
+    JSON.stringify(
+      { partition: r.partition, offset: r.offset, key: r.key, headers: r.headers, attributes, body },
+      null,
+      2,
+    ),
+  );
 }
 process.exit(0);

@@ -17,7 +17,10 @@ async function consume(topic, groupId, count) {
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${seen.length} of ${count} messages arrived`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`only ${seen.length} of ${count} messages arrived`)),
+      30_000,
+    );
     void consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic: t, partition, message }) => {
@@ -51,7 +54,12 @@ describe('the local Kafka broker', () => {
   });
 
   it('creates a topic, produces keyed records with acks=all and consumes them in a group with committed offsets', async () => {
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true })).toBe(true);
+    expect(
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
+        waitForLeaders: true,
+      }),
+    ).toBe(true);
     const messages = Array.from({ length: 30 }, (_, i) => ({ key: `order-${i % 5}`, value: `event-${i}` }));
     await producer.send({ topic, acks: -1, messages });
 
@@ -61,7 +69,9 @@ describe('the local Kafka broker', () => {
     for (let k = 0; k < 5; k++) {
       const forKey = seen.filter((m) => m.key === `order-${k}`);
       expect(new Set(forKey.map((m) => m.partition)).size).toBe(1);
-      expect(forKey.map((m) => m.value)).toEqual(messages.filter((m) => m.key === `order-${k}`).map((m) => m.value));
+      expect(forKey.map((m) => m.value)).toEqual(
+        messages.filter((m) => m.key === `order-${k}`).map((m) => m.value),
+      );
     }
 
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -79,7 +89,9 @@ describe('the local Kafka broker', () => {
     const strict = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 1 } });
     await strict.connect();
     try {
-      await expect(strict.send({ topic: missing, messages: [{ value: 'x' }] })).rejects.toThrow(/partition|topic/i);
+      await expect(strict.send({ topic: missing, messages: [{ value: 'x' }] })).rejects.toThrow(
+        /partition|topic/i,
+      );
       const topics = await admin.listTopics();
       expect(topics).not.toContain(missing);
     } finally {

@@ -34,7 +34,9 @@ describe('the stack PostgreSQL', () => {
       expect(await select1(pgRes.url)).toBe(1);
       // Starting again finds it and changes nothing.
       await startPostgres({ env: { DATABASE_URL: url.toString() }, log: quiet });
-      const found = await admin.query('SELECT count(*)::int AS n FROM pg_database WHERE datname = $1', [name]);
+      const found = await admin.query('SELECT count(*)::int AS n FROM pg_database WHERE datname = $1', [
+        name,
+      ]);
       expect(found.rows[0].n).toBe(1);
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${name}`);
@@ -45,7 +47,9 @@ describe('the stack PostgreSQL', () => {
   it('refuses a DATABASE_URL where nothing answers, naming it without its password', async () => {
     await expect(
       startPostgres({ env: { DATABASE_URL: 'postgres://app:s3cret@127.0.0.1:1/rxbridge' }, log: quiet }),
-    ).rejects.toThrow(/no PostgreSQL answers at DATABASE_URL \(postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/rxbridge\)/);
+    ).rejects.toThrow(
+      /no PostgreSQL answers at DATABASE_URL \(postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/rxbridge\)/,
+    );
   });
 
   it('starts an embedded PostgreSQL when DATABASE_URL is unset and nothing answers, and stops it', async () => {

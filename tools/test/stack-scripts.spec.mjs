@@ -62,7 +62,12 @@ describe('the local stack scripts', () => {
 
   it('starts a broker, reuses it on a second start, and stop ends only the broker it started', async () => {
     const dir = home();
-    const env = { RXBRIDGE_KAFKA_HOME: dir, RXBRIDGE_KAFKA_CACHE: sharedCache, RXBRIDGE_KAFKA_PORT: '19392', RXBRIDGE_KAFKA_HEAP: '256m' };
+    const env = {
+      RXBRIDGE_KAFKA_HOME: dir,
+      RXBRIDGE_KAFKA_CACHE: sharedCache,
+      RXBRIDGE_KAFKA_PORT: '19392',
+      RXBRIDGE_KAFKA_HEAP: '256m',
+    };
     const first = cli(['kafka', 'start'], env);
     expect(first.out).toContain('ready on 127.0.0.1:19392');
     expect(first.status).toBe(0);
@@ -85,7 +90,11 @@ describe('the local stack scripts', () => {
 
   it('uses the cluster in KAFKA_BROKERS and starts nothing', () => {
     const dir = home();
-    const r = cli(['kafka', 'start'], { KAFKA_BROKERS: sharedBrokers, RXBRIDGE_KAFKA_HOME: dir, RXBRIDGE_KAFKA_PORT: '19492' });
+    const r = cli(['kafka', 'start'], {
+      KAFKA_BROKERS: sharedBrokers,
+      RXBRIDGE_KAFKA_HOME: dir,
+      RXBRIDGE_KAFKA_PORT: '19492',
+    });
     expect(r.status).toBe(0);
     expect(r.out).toContain(`KAFKA_BROKERS is set: using ${sharedBrokers}, starting nothing`);
     expect(existsSync(join(dir, '.data'))).toBe(false);
@@ -106,7 +115,11 @@ describe('the local stack scripts', () => {
 
   it('names Maven when the broker still has to be fetched and mvn is missing', () => {
     const dir = home();
-    const r = cli(['kafka', 'start'], { PATH: pathWith(['java']), RXBRIDGE_KAFKA_HOME: dir, RXBRIDGE_KAFKA_PORT: '19692' });
+    const r = cli(['kafka', 'start'], {
+      PATH: pathWith(['java']),
+      RXBRIDGE_KAFKA_HOME: dir,
+      RXBRIDGE_KAFKA_PORT: '19692',
+    });
     expect(r.status).toBe(1);
     expect(r.out).toContain('Maven (mvn) was not found on PATH');
     expect(existsSync(join(dir, '.data', 'broker.pid'))).toBe(false);
@@ -120,7 +133,13 @@ describe('the start command', () => {
     delete inherited.KAFKA_BROKERS;
     const child = spawn(process.execPath, [join(root, 'tools', 'cli.mjs'), 'start'], {
       cwd: root,
-      env: { ...inherited, RXBRIDGE_KAFKA_HOME: dir, RXBRIDGE_KAFKA_CACHE: sharedCache, RXBRIDGE_KAFKA_PORT: '19792', RXBRIDGE_KAFKA_HEAP: '256m' },
+      env: {
+        ...inherited,
+        RXBRIDGE_KAFKA_HOME: dir,
+        RXBRIDGE_KAFKA_CACHE: sharedCache,
+        RXBRIDGE_KAFKA_PORT: '19792',
+        RXBRIDGE_KAFKA_HEAP: '256m',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

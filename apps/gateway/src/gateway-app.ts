@@ -20,20 +20,35 @@ export function createGatewayLogger(config: GatewayConfig): ServiceLogger {
  * Builds the gateway (not yet listening). Fastify reads the body; the JSON parser keeps the exact bytes
  * as a Buffer, because the signature covers those bytes and nothing re-serialised.
  */
-export async function createGatewayApp(config: GatewayConfig, logger: ServiceLogger = createGatewayLogger(config)): Promise<NestFastifyApplication> {
+export async function createGatewayApp(
+  config: GatewayConfig,
+  logger: ServiceLogger = createGatewayLogger(config),
+): Promise<NestFastifyApplication> {
   // requestTimeout bounds a slow sender (this endpoint faces the internet); RxScale itself gives up after 5 s.
-  const adapter = new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes, logger: false, requestTimeout: REQUEST_TIMEOUT_MS });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    logger: false,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+  });
   const fastify: FastifyInstance = adapter.getInstance();
   fastify.removeAllContentTypeParsers();
   // Anything else (or no content type with a body) is refused by Fastify with 415 before the body is read.
-  fastify.addContentTypeParser(['application/json'], { parseAs: 'buffer', bodyLimit: config.http.bodyLimitBytes }, (_req, body, done) => {
-    done(null, body);
-  });
+  fastify.addContentTypeParser(
+    ['application/json'],
+    { parseAs: 'buffer', bodyLimit: config.http.bodyLimitBytes },
+    (_req, body, done) => {
+      done(null, body);
+    },
+  );
 
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger), adapter, {
-    logger: false,
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    GatewayModule.forRoot(config, logger),
+    adapter,
+    {
+      logger: false,
+      bodyParser: false,
+    },
+  );
   const metrics = app.get(GatewayMetrics);
   const ingest = app.get(WebhookIngestService);
 
@@ -41,7 +56,11 @@ export async function createGatewayApp(config: GatewayConfig, logger: ServiceLog
   // A callback hook rather than an async one: it runs on every request, and most pass straight through.
   fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const source = (req.params as Record<string, string | undefined> | undefined)?.source;
-    if (source !== undefined && req.routeOptions.url?.startsWith('/webhooks/rxscale/') && !ingest.knowsSource(source)) {
+    if (
+      source !== undefined &&
+      req.routeOptions.url?.startsWith('/webhooks/rxscale/') &&
+      !ingest.knowsSource(source)
+    ) {
       metrics.outcome('unknown_source');
       void reply.code(404).send({ status: 'error', error: 'not_found' });
       return;

@@ -33,7 +33,12 @@ export class HttpErrorFilter implements ExceptionFilter {
       return;
     } else if (status >= 500) {
       error = 'internal';
-      this.logger.error({ err: exception instanceof Error ? { name: exception.name, message: exception.message } : 'unknown' }, 'request failed');
+      this.logger.error(
+        {
+          err: exception instanceof Error ? { name: exception.name, message: exception.message } : 'unknown',
+        },
+        'request failed',
+      );
     }
     void reply.code(status).send({ status: 'error', error });
   }

@@ -1,3 +1,9 @@
-export { loadGatewayConfig, GatewayConfigSchema, WebhookSecretsSchema, type GatewayConfig, type WebhookSecrets } from './config/gateway-config.js';
+export {
+  loadGatewayConfig,
+  GatewayConfigSchema,
+  WebhookSecretsSchema,
+  type GatewayConfig,
+  type WebhookSecrets,
+} from './config/gateway-config.js';
 export { createGatewayApp, createGatewayLogger } from './gateway-app.js';
 export { RxScaleHeaders } from './events/rxscale-cloud-event.js';

@@ -50,7 +50,10 @@ function delivery(): Delivery {
   return { body, dedupKey: `pharmacy_order_created:${env.timestamp}:${env.data.uid}` };
 }
 
-async function deliver(url: string, d: Delivery): Promise<{ status: number; retryAfter: string | null; ms: number }> {
+async function deliver(
+  url: string,
+  d: Delivery,
+): Promise<{ status: number; retryAfter: string | null; ms: number }> {
   const began = Date.now();
   const res = await post(url, d.body, signedHeaders(d.body, 'pharmacy_order_created', secrets.ordersNew));
   return { status: res.status, retryAfter: res.headers.get('retry-after'), ms: Date.now() - began };
@@ -87,7 +90,8 @@ describe('the gateway while its broker is away', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  const deliveriesOf = async (uids: string[]) => (await peer.deliveries()).deliveries.filter((d) => uids.includes(d.dataUid));
+  const deliveriesOf = async (uids: string[]) =>
+    (await peer.deliveries()).deliveries.filter((d) => uids.includes(d.dataUid));
 
   it('answers 503 with Retry-After within the budget while stopped, and the sandbox redelivery lands exactly the refused events', async () => {
     const before = [await peer.createOrder(), await peer.createOrder(), await peer.createOrder()];
@@ -97,10 +101,17 @@ describe('the gateway while its broker is away', () => {
     });
 
     await stopKafka(quiet);
-    const refused = [await peer.createOrder(), await peer.createOrder(), await peer.createOrder(), await peer.createOrder()];
+    const refused = [
+      await peer.createOrder(),
+      await peer.createOrder(),
+      await peer.createOrder(),
+      await peer.createOrder(),
+    ];
     const refusedAttempts = await waitFor('each refused order answered at least once', async () => {
       const ds = await deliveriesOf(refused);
-      return ds.length === refused.length && ds.every((d) => d.attempts.length > 0) ? ds.map((d) => d.attempts[0]!) : undefined;
+      return ds.length === refused.length && ds.every((d) => d.attempts.length > 0)
+        ? ds.map((d) => d.attempts[0]!)
+        : undefined;
     });
     for (const a of refusedAttempts) {
       expect(a.status).toBe(503);

@@ -6,7 +6,14 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
 import { subscribeGatewayAtSandbox } from '@rxbridge/tools/stack/gateway-wiring';
 import { RxScaleHeaders } from '../src/events/rxscale-cloud-event.js';
-import { createTestTopics, deleteTopics, readTopic, sharedBrokers, startGateway, type TestTopics } from './support/gateway-harness.js';
+import {
+  createTestTopics,
+  deleteTopics,
+  readTopic,
+  sharedBrokers,
+  startGateway,
+  type TestTopics,
+} from './support/gateway-harness.js';
 import { freePort, waitFor } from './support/sandbox-peer.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -36,13 +43,20 @@ describe('the stack wiring of sandbox and gateway', () => {
       seedFile,
     });
     const secrets = JSON.parse(env.GATEWAY_WEBHOOK_SECRETS!) as { default: Record<string, string[]> };
-    expect(Object.keys(secrets.default).sort()).toEqual(['pharmacy_order_created', 'pharmacy_order_updated', 'pharmacy_sku_stock_updated']);
+    expect(Object.keys(secrets.default).sort()).toEqual([
+      'pharmacy_order_created',
+      'pharmacy_order_updated',
+      'pharmacy_sku_stock_updated',
+    ]);
     ({ app } = await startGateway(sharedBrokers, topics, { ...env, GATEWAY_PORT: String(port) }));
 
     const res = await fetch(`${sandbox.adminUrl}/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pharmacy_uid: 'ph-demo-markt', items: [{ pharmacy_sku_uid: 'psku-demo-2-010', amount: 1 }] }),
+      body: JSON.stringify({
+        pharmacy_uid: 'ph-demo-markt',
+        items: [{ pharmacy_sku_uid: 'psku-demo-2-010', amount: 1 }],
+      }),
     });
     expect(res.status).toBe(201);
     const { uid } = (await res.json()) as { uid: string };

@@ -24,7 +24,9 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
 
   beforeAll(async () => {
     topics = await createTestTopics(sharedBrokers);
-    ({ app, url } = await startGateway(sharedBrokers, topics, { GATEWAY_BODY_LIMIT_BYTES: String(64 * 1024) }));
+    ({ app, url } = await startGateway(sharedBrokers, topics, {
+      GATEWAY_BODY_LIMIT_BYTES: String(64 * 1024),
+    }));
   });
   afterAll(async () => {
     await app?.close();
@@ -35,28 +37,52 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
     it('lands on its topic with the body byte for byte, keyed by data.uid, with its headers, and gets 200', async () => {
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
       // Odd spacing and key order: a re-serialised body would differ from these bytes.
-      const created = orderEnvelope('pharmacy_order_created').replace('"payload_version":"1"', '"payload_version" : "1"  ');
+      const created = orderEnvelope('pharmacy_order_created').replace(
+        '"payload_version":"1"',
+        '"payload_version" : "1"  ',
+      );
       const updated = orderEnvelope('pharmacy_order_updated');
       const sku = `  ${skuEnvelope()}\n`;
       const sent = [
-        { body: created, type: 'pharmacy_order_created', secret: secrets.ordersNew, topic: topics.pharmacyOrders },
-        { body: updated, type: 'pharmacy_order_updated', secret: secrets.updated, topic: topics.pharmacyOrders },
+        {
+          body: created,
+          type: 'pharmacy_order_created',
+          secret: secrets.ordersNew,
+          topic: topics.pharmacyOrders,
+        },
+        {
+          body: updated,
+          type: 'pharmacy_order_updated',
+          secret: secrets.updated,
+          topic: topics.pharmacyOrders,
+        },
         { body: sku, type: 'pharmacy_sku_stock_updated', secret: secrets.skus, topic: topics.pharmacySkus },
       ];
       for (const s of sent) {
-        const res = await post(url, s.body, { ...signedHeaders(s.body, s.type, s.secret), traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+        const res = await post(url, s.body, {
+          ...signedHeaders(s.body, s.type, s.secret),
+          traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+        });
         expect(res.status).toBe(200);
         expect(JSON.parse(res.text)).toEqual({ status: 'stored' });
       }
 
-      const records = [...(await readTopic(sharedBrokers, topics.pharmacyOrders)), ...(await readTopic(sharedBrokers, topics.pharmacySkus))];
+      const records = [
+        ...(await readTopic(sharedBrokers, topics.pharmacyOrders)),
+        ...(await readTopic(sharedBrokers, topics.pharmacySkus)),
+      ];
       for (const s of sent) {
         const env = JSON.parse(s.body) as { timestamp: number; data: { uid: string } };
         const rec = records.find((r) => r.key === env.data.uid);
         expect(rec).toBeDefined();
         const event = JSON.parse(rec!.value) as Record<string, string>;
         expect(Buffer.from(event.data_base64!, 'base64').equals(Buffer.from(s.body))).toBe(true);
-        expect(event).toMatchObject({ specversion: '1.0', type: `rxscale.${s.type}`, subject: env.data.uid, datacontenttype: 'application/json' });
+        expect(event).toMatchObject({
+          specversion: '1.0',
+          type: `rxscale.${s.type}`,
+          subject: env.data.uid,
+          datacontenttype: 'application/json',
+        });
         const dedupKey = `${s.type}:${env.timestamp}:${env.data.uid}`;
         expect(rec!.headers).toMatchObject({
           [RxScaleHeaders.eventType]: s.type,
@@ -74,7 +100,9 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
 
     it('starts a new trace when no traceparent came in', async () => {
       const body = orderEnvelope();
-      expect((await post(url, body, signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew))).status).toBe(200);
+      expect(
+        (await post(url, body, signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew))).status,
+      ).toBe(200);
       const uid = (JSON.parse(body) as { data: { uid: string } }).data.uid;
       const rec = (await readTopic(sharedBrokers, topics.pharmacyOrders)).find((r) => r.key === uid);
       expect(rec?.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
@@ -83,19 +111,28 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
 
   describe('a signed event of an unknown type', () => {
     it('goes to the unrecognized topic and gets 202 when one of the source secrets signed it', async () => {
-      const body = JSON.stringify({ event_type: 'pharmacy_payout_created', timestamp: 1736331000, payload_version: '1', data: { uid: 'pay-1' } });
+      const body = JSON.stringify({
+        event_type: 'pharmacy_payout_created',
+        timestamp: 1736331000,
+        payload_version: '1',
+        data: { uid: 'pay-1' },
+      });
       const res = await post(url, body, signedHeaders(body, 'pharmacy_payout_created', secrets.skus));
       expect(res.status).toBe(202);
       const recs = await readTopic(sharedBrokers, topics.unrecognized);
       const rec = recs.find((r) => r.headers[RxScaleHeaders.eventType] === 'pharmacy_payout_created');
       expect(rec?.key).toBe('pay-1');
-      expect(Buffer.from((JSON.parse(rec!.value) as { data_base64: string }).data_base64, 'base64').toString()).toBe(body);
+      expect(
+        Buffer.from((JSON.parse(rec!.value) as { data_base64: string }).data_base64, 'base64').toString(),
+      ).toBe(body);
     });
 
     it('is refused with 401 when no secret of the source signed it', async () => {
       const before = await endOffsets(sharedBrokers, topics);
       const body = JSON.stringify({ event_type: 'something_new', timestamp: 1736331000, data: {} });
-      expect((await post(url, body, signedHeaders(body, 'something_new', 'whsec_not_configured_anywhere'))).status).toBe(401);
+      expect(
+        (await post(url, body, signedHeaders(body, 'something_new', 'whsec_not_configured_anywhere'))).status,
+      ).toBe(401);
       expect(await endOffsets(sharedBrokers, topics)).toEqual(before);
     });
   });
@@ -103,7 +140,11 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
   describe('a flood of forged requests', () => {
     it('answers every one 401 without producing or logging anything', async () => {
       const lines: string[] = [];
-      const logger = createLogger({ service: 'gateway-test', level: 'trace', destination: { write: (l: string) => void lines.push(l) } });
+      const logger = createLogger({
+        service: 'gateway-test',
+        level: 'trace',
+        destination: { write: (l: string) => void lines.push(l) },
+      });
       const flooded = await startGateway(sharedBrokers, topics, {}, logger);
       try {
         // The capture works: the start was logged ("kafka producer connected").
@@ -114,7 +155,13 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
           Array.from({ length: 200 }, async (_, i) => {
             const body = orderEnvelope();
             const signature = i % 2 ? sign(body, 'whsec_forged_secret_0000001') : 'f'.repeat(64);
-            return (await post(flooded.url, body, { 'content-type': 'application/json', 'x-webhook-event': 'pharmacy_order_created', 'x-webhook-signature': signature })).status;
+            return (
+              await post(flooded.url, body, {
+                'content-type': 'application/json',
+                'x-webhook-event': 'pharmacy_order_created',
+                'x-webhook-signature': signature,
+              })
+            ).status;
           }),
         );
         expect(statuses.every((s) => s === 401)).toBe(true);
@@ -130,23 +177,49 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
     it('accepts the old and the new secret while both are configured', async () => {
       for (const secret of [secrets.ordersOld, secrets.ordersNew]) {
         const body = orderEnvelope();
-        expect((await post(url, body, signedHeaders(body, 'pharmacy_order_created', secret))).status).toBe(200);
+        expect((await post(url, body, signedHeaders(body, 'pharmacy_order_created', secret))).status).toBe(
+          200,
+        );
       }
     });
 
     it("does not accept another event type's secret for a known type", async () => {
       const body = orderEnvelope();
-      expect((await post(url, body, signedHeaders(body, 'pharmacy_order_created', secrets.skus))).status).toBe(401);
+      expect(
+        (await post(url, body, signedHeaders(body, 'pharmacy_order_created', secrets.skus))).status,
+      ).toBe(401);
     });
   });
 
   describe('sources', () => {
     it("verifies /webhooks/rxscale/<source> against that source's secrets only", async () => {
       const body = orderEnvelope();
-      expect((await post(url, body, signedHeaders(body, 'pharmacy_order_created', secrets.pharmacyB), '/webhooks/rxscale/pharmacy-b')).status).toBe(200);
-      expect((await post(url, body, signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew), '/webhooks/rxscale/pharmacy-b')).status).toBe(401);
-      expect((await post(url, body, signedHeaders(body, 'pharmacy_order_created', secrets.pharmacyB))).status).toBe(401);
-      const rec = (await readTopic(sharedBrokers, topics.pharmacyOrders)).find((r) => r.key === (JSON.parse(body) as { data: { uid: string } }).data.uid);
+      expect(
+        (
+          await post(
+            url,
+            body,
+            signedHeaders(body, 'pharmacy_order_created', secrets.pharmacyB),
+            '/webhooks/rxscale/pharmacy-b',
+          )
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await post(
+            url,
+            body,
+            signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew),
+            '/webhooks/rxscale/pharmacy-b',
+          )
+        ).status,
+      ).toBe(401);
+      expect(
+        (await post(url, body, signedHeaders(body, 'pharmacy_order_created', secrets.pharmacyB))).status,
+      ).toBe(401);
+      const rec = (await readTopic(sharedBrokers, topics.pharmacyOrders)).find(
+        (r) => r.key === (JSON.parse(body) as { data: { uid: string } }).data.uid,
+      );
       expect(rec?.headers[RxScaleHeaders.source]).toBe('pharmacy-b');
     });
   });
@@ -156,7 +229,11 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
       const body = orderEnvelope();
       return { body, headers: signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew) };
     };
-    const cases: { name: string; status: number; request: () => { body: string | Buffer; headers: Record<string, string>; path?: string } }[] = [
+    const cases: {
+      name: string;
+      status: number;
+      request: () => { body: string | Buffer; headers: Record<string, string>; path?: string };
+    }[] = [
       {
         name: 'a tampered body',
         status: 401,
@@ -170,7 +247,10 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
         status: 401,
         request: () => {
           const body = orderEnvelope();
-          return { body, headers: signedHeaders(body, 'pharmacy_order_created', 'whsec_wrong_secret_0000001') };
+          return {
+            body,
+            headers: signedHeaders(body, 'pharmacy_order_created', 'whsec_wrong_secret_0000001'),
+          };
         },
       },
       {
@@ -182,13 +262,20 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
           return { body: v.body, headers };
         },
       },
-      { name: 'an empty signature', status: 401, request: () => ({ ...valid(), headers: { ...valid().headers, 'x-webhook-signature': '' } }) },
+      {
+        name: 'an empty signature',
+        status: 401,
+        request: () => ({ ...valid(), headers: { ...valid().headers, 'x-webhook-signature': '' } }),
+      },
       {
         name: 'a truncated signature',
         status: 401,
         request: () => {
           const v = valid();
-          return { body: v.body, headers: { ...v.headers, 'x-webhook-signature': v.headers['x-webhook-signature']!.slice(0, 63) } };
+          return {
+            body: v.body,
+            headers: { ...v.headers, 'x-webhook-signature': v.headers['x-webhook-signature']!.slice(0, 63) },
+          };
         },
       },
       {
@@ -196,7 +283,10 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
         status: 401,
         request: () => {
           const v = valid();
-          return { body: v.body, headers: { ...v.headers, 'x-webhook-signature': `${v.headers['x-webhook-signature']}00` } };
+          return {
+            body: v.body,
+            headers: { ...v.headers, 'x-webhook-signature': `${v.headers['x-webhook-signature']}00` },
+          };
         },
       },
       {
@@ -204,7 +294,10 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
         status: 401,
         request: () => {
           const v = valid();
-          return { body: v.body, headers: { ...v.headers, 'x-webhook-signature': `sha256=${v.headers['x-webhook-signature']}` } };
+          return {
+            body: v.body,
+            headers: { ...v.headers, 'x-webhook-signature': `sha256=${v.headers['x-webhook-signature']}` },
+          };
         },
       },
       {
@@ -244,22 +337,49 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
         name: 'a signed order event without data.uid',
         status: 400,
         request: () => {
-          const body = JSON.stringify({ event_type: 'pharmacy_order_created', timestamp: 1736331000, data: {} });
+          const body = JSON.stringify({
+            event_type: 'pharmacy_order_created',
+            timestamp: 1736331000,
+            data: {},
+          });
           return { body, headers: signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew) };
         },
       },
-      { name: 'another content type', status: 415, request: () => ({ ...valid(), headers: { ...valid().headers, 'content-type': 'text/plain' } }) },
+      {
+        name: 'another content type',
+        status: 415,
+        request: () => ({ ...valid(), headers: { ...valid().headers, 'content-type': 'text/plain' } }),
+      },
       {
         name: 'a body over the size limit',
         status: 413,
         request: () => {
-          const body = JSON.stringify({ event_type: 'pharmacy_order_created', timestamp: 1, data: { uid: 'po-big', pad: 'x'.repeat(70 * 1024) } });
+          const body = JSON.stringify({
+            event_type: 'pharmacy_order_created',
+            timestamp: 1,
+            data: { uid: 'po-big', pad: 'x'.repeat(70 * 1024) },
+          });
           return { body, headers: signedHeaders(body, 'pharmacy_order_created', secrets.ordersNew) };
         },
       },
-      { name: 'an unknown source', status: 404, request: () => ({ ...valid(), path: '/webhooks/rxscale/nobody' }) },
-      { name: 'an empty body with a signature of something else', status: 401, request: () => ({ body: '', headers: valid().headers }) },
-      { name: 'an empty body signed as such', status: 400, request: () => ({ body: '', headers: { ...valid().headers, 'x-webhook-signature': sign('', secrets.ordersNew) } }) },
+      {
+        name: 'an unknown source',
+        status: 404,
+        request: () => ({ ...valid(), path: '/webhooks/rxscale/nobody' }),
+      },
+      {
+        name: 'an empty body with a signature of something else',
+        status: 401,
+        request: () => ({ body: '', headers: valid().headers }),
+      },
+      {
+        name: 'an empty body signed as such',
+        status: 400,
+        request: () => ({
+          body: '',
+          headers: { ...valid().headers, 'x-webhook-signature': sign('', secrets.ordersNew) },
+        }),
+      },
     ];
 
     it.each(cases)('$name gets $status', async ({ status, request }) => {
@@ -277,12 +397,22 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
       const aged = await startGateway(sharedBrokers, topics, { GATEWAY_MAX_EVENT_AGE_SECONDS: '600' });
       try {
         const before = await endOffsets(sharedBrokers, topics);
-        const old = orderEnvelope().replace(/"timestamp":\d+/, `"timestamp":${Math.floor(Date.now() / 1000) - 3600}`);
-        const res = await post(aged.url, old, signedHeaders(old, 'pharmacy_order_created', secrets.ordersNew));
+        const old = orderEnvelope().replace(
+          /"timestamp":\d+/,
+          `"timestamp":${Math.floor(Date.now() / 1000) - 3600}`,
+        );
+        const res = await post(
+          aged.url,
+          old,
+          signedHeaders(old, 'pharmacy_order_created', secrets.ordersNew),
+        );
         expect(res.status).toBe(400);
         expect(await endOffsets(sharedBrokers, topics)).toEqual(before);
         const fresh = orderEnvelope();
-        expect((await post(aged.url, fresh, signedHeaders(fresh, 'pharmacy_order_created', secrets.ordersNew))).status).toBe(200);
+        expect(
+          (await post(aged.url, fresh, signedHeaders(fresh, 'pharmacy_order_created', secrets.ordersNew)))
+            .status,
+        ).toBe(200);
       } finally {
         await aged.app.close();
       }
@@ -295,9 +425,14 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
       try {
         // A ~780 KB body: its CloudEvent (base64) is just under the broker's 1 MiB batch limit on its own.
         const large = orderEnvelope().replace('"data":{}', `"data":{"note":"${'x'.repeat(779_000)}"}`);
-        const small = Array.from({ length: 30 }, () => orderEnvelope().replace('"data":{}', `"data":{"note":"${'y'.repeat(6000)}"}`));
+        const small = Array.from({ length: 30 }, () =>
+          orderEnvelope().replace('"data":{}', `"data":{"note":"${'y'.repeat(6000)}"}`),
+        );
         const statuses = await Promise.all(
-          [large, ...small].map(async (b) => (await post(big.url, b, signedHeaders(b, 'pharmacy_order_created', secrets.ordersNew))).status),
+          [large, ...small].map(
+            async (b) =>
+              (await post(big.url, b, signedHeaders(b, 'pharmacy_order_created', secrets.ordersNew))).status,
+          ),
         );
         expect(statuses).toEqual(Array.from({ length: 31 }, () => 200));
       } finally {
@@ -334,7 +469,11 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
       expect(ready.status).toBe(200);
       const metrics = await (await fetch(`${url}/metrics`)).text();
       const count = (outcome: string) =>
-        Number(new RegExp(`rxbridge_gateway_webhook_requests_total\\{outcome="${outcome}",service="gateway"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+        Number(
+          new RegExp(
+            `rxbridge_gateway_webhook_requests_total\\{outcome="${outcome}",service="gateway"\\} (\\d+)`,
+          ).exec(metrics)?.[1] ?? 0,
+        );
       expect(count('stored')).toBeGreaterThan(0);
       expect(count('bad_signature')).toBeGreaterThan(0);
       expect(count('too_large')).toBe(1);
@@ -347,11 +486,20 @@ describe('the gateway (webhooks into Kafka, real broker)', () => {
 
     it('puts records of concurrent requests into shared produce calls', async () => {
       const bodies = Array.from({ length: 60 }, () => orderEnvelope());
-      const statuses = await Promise.all(bodies.map(async (b) => (await post(url, b, signedHeaders(b, 'pharmacy_order_created', secrets.ordersNew))).status));
+      const statuses = await Promise.all(
+        bodies.map(
+          async (b) =>
+            (await post(url, b, signedHeaders(b, 'pharmacy_order_created', secrets.ordersNew))).status,
+        ),
+      );
       expect(statuses.every((s) => s === 200)).toBe(true);
       const metrics = await (await fetch(`${url}/metrics`)).text();
-      const count = Number(/rxbridge_gateway_produce_batch_size_count\{service="gateway"\} (\d+)/.exec(metrics)?.[1]);
-      const sum = Number(/rxbridge_gateway_produce_batch_size_sum\{service="gateway"\} (\d+)/.exec(metrics)?.[1]);
+      const count = Number(
+        /rxbridge_gateway_produce_batch_size_count\{service="gateway"\} (\d+)/.exec(metrics)?.[1],
+      );
+      const sum = Number(
+        /rxbridge_gateway_produce_batch_size_sum\{service="gateway"\} (\d+)/.exec(metrics)?.[1],
+      );
       // More records than produce calls: some call carried several requests' records.
       expect(sum).toBeGreaterThan(count);
     });

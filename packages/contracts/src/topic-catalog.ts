@@ -43,7 +43,8 @@ export const Topics = {
     retentionMs: 14 * DAY_MS,
     cleanupPolicy: 'delete',
     consumerGroups: [ConsumerGroups.orderService],
-    description: 'pharmacy_order_created and pharmacy_order_updated webhooks from RxScale, as received and verified',
+    description:
+      'pharmacy_order_created and pharmacy_order_updated webhooks from RxScale, as received and verified',
   },
   rxscalePharmacySkus: {
     name: 'rxscale.pharmacy-skus.v1',
@@ -72,7 +73,7 @@ export const Topics = {
     retentionMs: 14 * DAY_MS,
     cleanupPolicy: 'delete',
     consumerGroups: [ConsumerGroups.inventoryService, ConsumerGroups.shippingService],
-    description: "the order lifecycle as RxBridge drives it (received, status changes, completed, cancelled)",
+    description: 'the order lifecycle as RxBridge drives it (received, status changes, completed, cancelled)',
   },
   pharmacyInventory: {
     name: 'pharmacy.inventory.v1',

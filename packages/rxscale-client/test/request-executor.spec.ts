@@ -67,7 +67,12 @@ describe(RxScaleRequestExecutor.name, () => {
       const events: RxScaleRequestEvent[] = [];
       await executor({
         keyScope: 'group',
-        contextHeaders: () => ({ traceparent, correlationid: 'corr-1', 'X-API-Key': 'forged', 'X-Request-Id': 'forged' }),
+        contextHeaders: () => ({
+          traceparent,
+          correlationid: 'corr-1',
+          'X-API-Key': 'forged',
+          'X-Request-Id': 'forged',
+        }),
         hooks: { onRequest: (e) => events.push(e) },
       }).request({
         method: 'GET',

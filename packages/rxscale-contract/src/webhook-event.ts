@@ -61,6 +61,10 @@ export type WebhookEvent = z.infer<typeof WebhookEvent>;
  * holds. Defined once here: the gateway stores it with every record and consumers' inboxes compare it,
  * so every part of RxBridge must compute it the same way.
  */
-export function webhookDedupKey(envelope: { event_type: string; timestamp: number; data: { uid: string } }): string {
+export function webhookDedupKey(envelope: {
+  event_type: string;
+  timestamp: number;
+  data: { uid: string };
+}): string {
   return `${envelope.event_type}:${envelope.timestamp}:${envelope.data.uid}`;
 }

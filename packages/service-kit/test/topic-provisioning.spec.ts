@@ -35,7 +35,12 @@ describe(provisionTopics.name, () => {
 
   it('creates missing topics with their partitions, retention, cleanup policy and record size limit', async () => {
     const report = await provisionTopics(admin, topics, { replicationFactor: 1 });
-    expect(report).toEqual({ created: topics.map((t) => t.name), existing: [], reconfigured: [], mismatches: [] });
+    expect(report).toEqual({
+      created: topics.map((t) => t.name),
+      existing: [],
+      reconfigured: [],
+      mismatches: [],
+    });
     const metadata = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
     const partitions = Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]));
     expect(partitions).toEqual(Object.fromEntries(topics.map((t) => [t.name, t.partitions])));
@@ -61,7 +66,12 @@ describe(provisionTopics.name, () => {
   it('changes nothing on a second run and reports a partition count that differs', async () => {
     await provisionTopics(admin, topics, { replicationFactor: 1 });
     const again = await provisionTopics(admin, topics, { replicationFactor: 1 });
-    expect(again).toEqual({ created: [], existing: topics.map((t) => t.name), reconfigured: [], mismatches: [] });
+    expect(again).toEqual({
+      created: [],
+      existing: topics.map((t) => t.name),
+      reconfigured: [],
+      mismatches: [],
+    });
 
     const changed = topics.map((t, i) => (i === 0 ? { ...t, partitions: 6 } : t));
     const report = await provisionTopics(admin, changed, { replicationFactor: 1 });
@@ -82,11 +92,20 @@ describe(provisionTopics.name, () => {
     const configs = await admin.describeConfigs({
       includeSynonyms: false,
       resources: [
-        { type: ConfigResourceTypes.TOPIC, name: orders!.name, configNames: ['retention.ms', 'max.message.bytes'] },
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: orders!.name,
+          configNames: ['retention.ms', 'max.message.bytes'],
+        },
       ],
     });
-    const entries = Object.fromEntries(configs.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
-    expect(entries).toEqual({ 'retention.ms': String(orders!.retentionMs), 'max.message.bytes': String(orders!.maxMessageBytes) });
+    const entries = Object.fromEntries(
+      configs.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]),
+    );
+    expect(entries).toEqual({
+      'retention.ms': String(orders!.retentionMs),
+      'max.message.bytes': String(orders!.maxMessageBytes),
+    });
     // Settled: nothing to change on the next run.
     expect((await provisionTopics(admin, [orders!], { replicationFactor: 1 })).reconfigured).toEqual([]);
   });

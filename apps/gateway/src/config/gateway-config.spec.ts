@@ -21,13 +21,20 @@ describe(loadGatewayConfig.name, () => {
     expect(c.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(c.produce).toMatchObject({ budgetMs: 3000, lingerMs: 2 });
     expect(c.webhooks.maxEventAgeSeconds).toBeUndefined();
-    expect(c.topics).toEqual({ pharmacyOrders: 'rxscale.pharmacy-orders.v1', pharmacySkus: 'rxscale.pharmacy-skus.v1', unrecognized: 'rxscale.unrecognized.v1' });
+    expect(c.topics).toEqual({
+      pharmacyOrders: 'rxscale.pharmacy-orders.v1',
+      pharmacySkus: 'rxscale.pharmacy-skus.v1',
+      unrecognized: 'rxscale.unrecognized.v1',
+    });
   });
 
   it('reads several brokers, sources and secrets per event type', () => {
     const c = loadGatewayConfig({
       KAFKA_BROKERS: 'a:9092, b:9093',
-      GATEWAY_WEBHOOK_SECRETS: JSON.stringify({ default: { pharmacy_order_created: [secret, `${secret}_old`] }, 'chain-2': { pharmacy_sku_stock_updated: [secret] } }),
+      GATEWAY_WEBHOOK_SECRETS: JSON.stringify({
+        default: { pharmacy_order_created: [secret, `${secret}_old`] },
+        'chain-2': { pharmacy_sku_stock_updated: [secret] },
+      }),
     });
     expect(c.kafka.brokers).toEqual(['a:9092', 'b:9093']);
     expect(c.webhooks.secrets.default?.pharmacy_order_created).toHaveLength(2);
@@ -40,21 +47,31 @@ describe(loadGatewayConfig.name, () => {
     });
 
     it('on secrets that are not JSON, without quoting them', () => {
-      const msg = problemsOf({ GATEWAY_WEBHOOK_SECRETS: `{"default": {"pharmacy_order_created": ["${secret}"]` });
+      const msg = problemsOf({
+        GATEWAY_WEBHOOK_SECRETS: `{"default": {"pharmacy_order_created": ["${secret}"]`,
+      });
       expect(msg).toContain('GATEWAY_WEBHOOK_SECRETS: is not valid JSON');
       expect(msg).not.toContain('do_not_print');
     });
 
     it('on a secret too short, naming where it is and not what it is', () => {
-      const msg = problemsOf({ GATEWAY_WEBHOOK_SECRETS: JSON.stringify({ default: { pharmacy_order_created: ['short_secret'] } }) });
-      expect(msg).toContain('GATEWAY_WEBHOOK_SECRETS: item default.pharmacy_order_created.1 a signing secret has at least 16 characters');
+      const msg = problemsOf({
+        GATEWAY_WEBHOOK_SECRETS: JSON.stringify({ default: { pharmacy_order_created: ['short_secret'] } }),
+      });
+      expect(msg).toContain(
+        'GATEWAY_WEBHOOK_SECRETS: item default.pharmacy_order_created.1 a signing secret has at least 16 characters',
+      );
       expect(msg).not.toContain('short_secret');
     });
 
     it('on a source with no secrets, an empty list, or a bad source name', () => {
       expect(problemsOf({ GATEWAY_WEBHOOK_SECRETS: '{"default": {}}' })).toContain('GATEWAY_WEBHOOK_SECRETS');
-      expect(problemsOf({ GATEWAY_WEBHOOK_SECRETS: '{"default": {"pharmacy_order_created": []}}' })).toContain('at least one secret');
-      expect(problemsOf({ GATEWAY_WEBHOOK_SECRETS: JSON.stringify({ 'Bad Source': { x: [secret] } }) })).toContain('GATEWAY_WEBHOOK_SECRETS');
+      expect(
+        problemsOf({ GATEWAY_WEBHOOK_SECRETS: '{"default": {"pharmacy_order_created": []}}' }),
+      ).toContain('at least one secret');
+      expect(
+        problemsOf({ GATEWAY_WEBHOOK_SECRETS: JSON.stringify({ 'Bad Source': { x: [secret] } }) }),
+      ).toContain('GATEWAY_WEBHOOK_SECRETS');
       expect(problemsOf({ GATEWAY_WEBHOOK_SECRETS: '{}' })).toContain('at least one source');
     });
 
@@ -67,7 +84,13 @@ describe(loadGatewayConfig.name, () => {
         KAFKA_BROKERS: 'no-port',
         GATEWAY_MAX_EVENT_AGE_SECONDS: 'soon',
       });
-      for (const v of ['GATEWAY_PORT', 'GATEWAY_PRODUCE_BUDGET_MS', 'GATEWAY_BODY_LIMIT_BYTES', 'KAFKA_BROKERS', 'GATEWAY_MAX_EVENT_AGE_SECONDS']) {
+      for (const v of [
+        'GATEWAY_PORT',
+        'GATEWAY_PRODUCE_BUDGET_MS',
+        'GATEWAY_BODY_LIMIT_BYTES',
+        'KAFKA_BROKERS',
+        'GATEWAY_MAX_EVENT_AGE_SECONDS',
+      ]) {
         expect(msg).toContain(v);
       }
     });

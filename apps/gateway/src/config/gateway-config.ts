@@ -1,5 +1,13 @@
 import { Topics } from '@rxbridge/contracts';
-import { configSchema, envInt, kafkaConfig, loadConfig, logConfig, type Env, type LogLevel } from '@rxbridge/service-kit';
+import {
+  configSchema,
+  envInt,
+  kafkaConfig,
+  loadConfig,
+  logConfig,
+  type Env,
+  type LogLevel,
+} from '@rxbridge/service-kit';
 import { z } from 'zod';
 
 /**
@@ -18,9 +26,14 @@ export const WebhookSecretsSchema = z
     z
       .record(
         z.string().regex(EVENT_TYPE_NAME, 'an event type is lowercase letters, digits or "_"'),
-        z.array(z.string().min(16, 'a signing secret has at least 16 characters')).min(1, 'at least one secret per event type'),
+        z
+          .array(z.string().min(16, 'a signing secret has at least 16 characters'))
+          .min(1, 'at least one secret per event type'),
       )
-      .refine((types) => Object.keys(types).length > 0, 'a source needs at least one event type with secrets'),
+      .refine(
+        (types) => Object.keys(types).length > 0,
+        'a source needs at least one event type with secrets',
+      ),
   )
   .refine((sources) => Object.keys(sources).length > 0, 'at least one source');
 export type WebhookSecrets = z.infer<typeof WebhookSecretsSchema>;
@@ -45,14 +58,21 @@ const gatewaySection = z
           return JSON.parse(text) as unknown;
         } catch {
           // JSON.parse's own message quotes the text around the error, which would put a secret in a log.
-          ctx.addIssue({ code: 'custom', message: 'is not valid JSON: { "<source>": { "<event_type>": ["<secret>", ...] } }' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'is not valid JSON: { "<source>": { "<event_type>": ["<secret>", ...] } }',
+          });
           return z.NEVER;
         }
       })
       .pipe(WebhookSecretsSchema),
   })
   .transform((e) => ({
-    http: { port: e.GATEWAY_PORT, host: e.GATEWAY_HOST ?? '127.0.0.1', bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES },
+    http: {
+      port: e.GATEWAY_PORT,
+      host: e.GATEWAY_HOST ?? '127.0.0.1',
+      bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES,
+    },
     produce: {
       budgetMs: e.GATEWAY_PRODUCE_BUDGET_MS,
       lingerMs: e.GATEWAY_PRODUCE_LINGER_MS,
@@ -73,7 +93,14 @@ export const GatewayConfigSchema = configSchema({
 export interface GatewayConfig {
   http: { port: number; host: string; bodyLimitBytes: number };
   kafka: { brokers: string[]; clientId: string };
-  produce: { budgetMs: number; lingerMs: number; maxBatch: number; maxBatchBytes: number; lanes: number; retryAfterSeconds: number };
+  produce: {
+    budgetMs: number;
+    lingerMs: number;
+    maxBatch: number;
+    maxBatchBytes: number;
+    lanes: number;
+    retryAfterSeconds: number;
+  };
   webhooks: { secrets: WebhookSecrets; maxEventAgeSeconds: number | undefined };
   /** The catalog's topics; tests and benchmarks substitute their own. */
   topics: { pharmacyOrders: string; pharmacySkus: string; unrecognized: string };

@@ -13,7 +13,8 @@ function built(body: string): BuiltWebhookEvent {
 
 describe('cloudEventJson', () => {
   const bodies = {
-    plain: '{"event_type":"pharmacy_order_created","timestamp":1767867000,"data":{"uid":"po-1","pharmacy":{"uid":"ph-1"}}}',
+    plain:
+      '{"event_type":"pharmacy_order_created","timestamp":1767867000,"data":{"uid":"po-1","pharmacy":{"uid":"ph-1"}}}',
     // Quotes, backslashes, non-ASCII and the slot's own text inside the body: none may leak into the attributes.
     tricky:
       '{"event_type":"pharmacy_order_created","timestamp":1767867000,"data":{"uid":"po-\\"2\\"","note":"\\"data_base64\\":\\"\\" Grüße ✓ \\\\"}}',
@@ -29,6 +30,8 @@ describe('cloudEventJson', () => {
     const json = cloudEventJson(built(bodies.tricky).event);
     const parsed = JSON.parse(json) as Record<string, string>;
     expect(Buffer.from(parsed.data_base64!, 'base64').toString('utf8')).toBe(bodies.tricky);
-    expect(Object.keys(parsed).indexOf('data_base64')).toBe(Object.keys(built(bodies.tricky).event).indexOf('data_base64'));
+    expect(Object.keys(parsed).indexOf('data_base64')).toBe(
+      Object.keys(built(bodies.tricky).event).indexOf('data_base64'),
+    );
   });
 });

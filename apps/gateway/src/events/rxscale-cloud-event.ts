@@ -37,7 +37,10 @@ export function buildWebhookEvent(w: VerifiedWebhook): BuildRxScaleEventResult {
 export type BuiltWebhookEvent = Extract<BuildRxScaleEventResult, { ok: true }>;
 
 /** The configured topic for the catalog topic the contracts chose (tests and benchmarks rename topics). */
-export function configuredTopic(built: BuiltWebhookEvent, topics: GatewayConfig['topics']): { topic: string; known: boolean } {
+export function configuredTopic(
+  built: BuiltWebhookEvent,
+  topics: GatewayConfig['topics'],
+): { topic: string; known: boolean } {
   if (built.topic === Topics.rxscalePharmacyOrders.name) return { topic: topics.pharmacyOrders, known: true };
   if (built.topic === Topics.rxscalePharmacySkus.name) return { topic: topics.pharmacySkus, known: true };
   return { topic: topics.unrecognized, known: false };

@@ -127,7 +127,8 @@ export class BatchingProducer {
     let count = 0;
     let bytes = 0;
     for (const p of this.queue) {
-      if (count >= this.options.maxBatch || (count > 0 && bytes + p.bytes > this.options.maxBatchBytes)) break;
+      if (count >= this.options.maxBatch || (count > 0 && bytes + p.bytes > this.options.maxBatchBytes))
+        break;
       count++;
       bytes += p.bytes;
     }

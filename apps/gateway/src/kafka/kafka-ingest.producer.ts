@@ -34,7 +34,11 @@ class ProducerLane {
     });
     this.batcher = new BatchingProducer(
       producer,
-      { lingerMs: config.produce.lingerMs, maxBatch: config.produce.maxBatch, maxBatchBytes: config.produce.maxBatchBytes },
+      {
+        lingerMs: config.produce.lingerMs,
+        maxBatch: config.produce.maxBatch,
+        maxBatchBytes: config.produce.maxBatchBytes,
+      },
       metrics,
     );
   }
@@ -44,7 +48,10 @@ class ProducerLane {
       await this.producer.connect();
       this.logger.info({ lane: this.name }, 'kafka producer connected');
     } catch (err) {
-      this.logger.warn({ lane: this.name, err: errorSummary(err) }, 'kafka producer could not connect; retrying');
+      this.logger.warn(
+        { lane: this.name, err: errorSummary(err) },
+        'kafka producer could not connect; retrying',
+      );
       this.scheduleReconnect();
     }
   }
@@ -110,7 +117,8 @@ export class KafkaIngestProducer implements OnApplicationBootstrap, OnApplicatio
     return {
       name: 'kafka-producer',
       check: () => {
-        if (!this.lanes.every((l) => l.connected)) return Promise.reject(new Error('a producer is not connected'));
+        if (!this.lanes.every((l) => l.connected))
+          return Promise.reject(new Error('a producer is not connected'));
         if (this.lanes.some((l) => l.batcher.stalledForMs() >= this.config.produce.budgetMs)) {
           return Promise.reject(new Error('a batch has waited for Kafka longer than the produce budget'));
         }
@@ -142,5 +150,7 @@ function laneOf(key: string, lanes: number): number {
 }
 
 function errorSummary(err: unknown): { name: string; message: string } {
-  return err instanceof Error ? { name: err.name, message: err.message } : { name: 'unknown', message: String(err) };
+  return err instanceof Error
+    ? { name: err.name, message: err.message }
+    : { name: 'unknown', message: String(err) };
 }

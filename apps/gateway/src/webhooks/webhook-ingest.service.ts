@@ -52,7 +52,8 @@ export class WebhookIngestService {
   async ingest(w: IncomingWebhook): Promise<WebhookAnswer> {
     if (!this.secrets.hasSource(w.source)) return refuse(404, 'unknown_source', 'not_found');
     const eventType = w.eventTypeHeader?.trim();
-    if (!eventType) return refuse(400, 'missing_event_header', 'bad_request', 'X-Webhook-Event header is required');
+    if (!eventType)
+      return refuse(400, 'missing_event_header', 'bad_request', 'X-Webhook-Event header is required');
     const candidates = this.secrets.candidates(w.source, eventType) ?? [];
 
     const verifyStarted = performance.now();
@@ -62,7 +63,12 @@ export class WebhookIngestService {
     // Says nothing about why: a forger learns no more than "no".
     if (!signed) return refuse(401, 'bad_signature', 'unauthorized');
 
-    const built = buildWebhookEvent({ rawBody: w.rawBody, source: w.source, signature: signature ?? '', receivedAt: w.receivedAt });
+    const built = buildWebhookEvent({
+      rawBody: w.rawBody,
+      source: w.source,
+      signature: signature ?? '',
+      receivedAt: w.receivedAt,
+    });
     // Signed but not an envelope with event_type, timestamp and data.uid: RxBridge cannot key or dedup it.
     if (!built.ok) return refuse(400, 'malformed', 'bad_request', 'body is not an RxScale webhook envelope');
     const { envelope } = built;
@@ -71,11 +77,17 @@ export class WebhookIngestService {
     }
     const dedupKey = built.event.rxscaledeliverykey;
     try {
-      assertWebhookAge(envelope.timestamp, { maxAgeSeconds: this.config.webhooks.maxEventAgeSeconds, now: w.receivedAt.getTime() });
+      assertWebhookAge(envelope.timestamp, {
+        maxAgeSeconds: this.config.webhooks.maxEventAgeSeconds,
+        now: w.receivedAt.getTime(),
+      });
     } catch (err) {
       if (!(err instanceof RxScaleWebhookError)) throw err;
       // Signed, so logging its identity (never its body) is safe and lets an operator find it.
-      this.logger.warn({ source: w.source, eventType, dedupKey, reason: err.code }, 'webhook outside the accepted age refused');
+      this.logger.warn(
+        { source: w.source, eventType, dedupKey, reason: err.code },
+        'webhook outside the accepted age refused',
+      );
       return refuse(400, 'outside_age_window', 'bad_request', 'event timestamp is outside the accepted age');
     }
 

@@ -6,11 +6,16 @@ import type { WebhookSecrets } from '../config/gateway-config.js';
  * one of them signed it). Computed once at start so a request does no allocation here.
  */
 export class WebhookSecretBook {
-  private readonly bySource = new Map<string, { byType: Map<string, readonly string[]>; all: readonly string[] }>();
+  private readonly bySource = new Map<
+    string,
+    { byType: Map<string, readonly string[]>; all: readonly string[] }
+  >();
 
   constructor(secrets: WebhookSecrets) {
     for (const [source, types] of Object.entries(secrets)) {
-      const byType = new Map(Object.entries(types).map(([type, list]) => [type, [...new Set(list)]] as const));
+      const byType = new Map(
+        Object.entries(types).map(([type, list]) => [type, [...new Set(list)]] as const),
+      );
       const all = [...new Set([...byType.values()].flat())];
       this.bySource.set(source, { byType, all });
     }

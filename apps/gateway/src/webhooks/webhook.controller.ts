@@ -15,7 +15,11 @@ export class WebhookController {
 
   @Post(['rxscale', 'rxscale/:source'])
   @HttpCode(200)
-  async receive(@Param('source') source: string | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async receive(
+    @Param('source') source: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const answer = await this.ingest.ingest({
       source: source ?? DEFAULT_SOURCE,
       // The JSON content-type parser keeps the exact bytes (gateway-app.ts); an empty body arrives as undefined.

@@ -36,7 +36,11 @@ export interface TestTopics {
 }
 
 export function kafkaAdmin(brokers: string) {
-  return new Kafka({ clientId: 'gateway-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  return new Kafka({
+    clientId: 'gateway-test',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
 }
 
 export async function createTestTopics(brokers: string): Promise<TestTopics> {
@@ -53,9 +57,24 @@ export async function createTestTopics(brokers: string): Promise<TestTopics> {
       waitForLeaders: true,
       topics: [
         // The catalog's settings (record size limit included), under test names.
-        { topic: topics.pharmacyOrders, numPartitions: 3, replicationFactor: 1, configEntries: topicConfigEntries(Topics.rxscalePharmacyOrders) },
-        { topic: topics.pharmacySkus, numPartitions: 3, replicationFactor: 1, configEntries: topicConfigEntries(Topics.rxscalePharmacySkus) },
-        { topic: topics.unrecognized, numPartitions: 1, replicationFactor: 1, configEntries: topicConfigEntries(Topics.rxscaleUnrecognized) },
+        {
+          topic: topics.pharmacyOrders,
+          numPartitions: 3,
+          replicationFactor: 1,
+          configEntries: topicConfigEntries(Topics.rxscalePharmacyOrders),
+        },
+        {
+          topic: topics.pharmacySkus,
+          numPartitions: 3,
+          replicationFactor: 1,
+          configEntries: topicConfigEntries(Topics.rxscalePharmacySkus),
+        },
+        {
+          topic: topics.unrecognized,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: topicConfigEntries(Topics.rxscaleUnrecognized),
+        },
       ],
     });
   } finally {
@@ -99,7 +118,11 @@ export interface ReadRecord {
 
 /** Every record on the topic, read from the beginning up to the end offsets taken now. */
 export async function readTopic(brokers: string, topic: string): Promise<ReadRecord[]> {
-  const kafka = new Kafka({ clientId: 'gateway-test-reader', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'gateway-test-reader',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
@@ -112,11 +135,19 @@ export async function readTopic(brokers: string, topic: string): Promise<ReadRec
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${records.length} of ${total} records of ${topic}`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`read ${records.length} of ${total} records of ${topic}`)),
+        30_000,
+      );
       void consumer.run({
         eachMessage: ({ message, partition }) => {
           if (Number(message.offset) < (ends.get(partition) ?? 0)) {
-            records.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers: headersOf(message.headers), partition });
+            records.push({
+              key: message.key?.toString() ?? null,
+              value: message.value?.toString() ?? '',
+              headers: headersOf(message.headers),
+              partition,
+            });
           }
           if (records.length >= total) {
             clearTimeout(timer);
@@ -145,7 +176,12 @@ export async function startGateway(
   logger: ServiceLogger = createLogger({ service: 'gateway-test', level: 'silent' }),
 ): Promise<{ app: NestFastifyApplication; url: string; config: GatewayConfig }> {
   const config = {
-    ...loadGatewayConfig({ KAFKA_BROKERS: brokers, GATEWAY_PORT: '0', GATEWAY_WEBHOOK_SECRETS: webhookSecretsEnv, ...env }),
+    ...loadGatewayConfig({
+      KAFKA_BROKERS: brokers,
+      GATEWAY_PORT: '0',
+      GATEWAY_WEBHOOK_SECRETS: webhookSecretsEnv,
+      ...env,
+    }),
     topics,
   };
   const app = await createGatewayApp(config, logger);
@@ -161,7 +197,10 @@ export function sign(body: Buffer | string, secret: string): string {
 let counter = 0;
 
 /** An invented pharmacy_order_created / _updated envelope (no real person). */
-export function orderEnvelope(eventType = 'pharmacy_order_created', uid = `po-${suffix()}-${++counter}`): string {
+export function orderEnvelope(
+  eventType = 'pharmacy_order_created',
+  uid = `po-${suffix()}-${++counter}`,
+): string {
   return JSON.stringify({
     event_type: eventType,
     timestamp: Math.floor(Date.now() / 1000),
@@ -175,7 +214,10 @@ export function orderEnvelope(eventType = 'pharmacy_order_created', uid = `po-${
       updated_at: 1736330950,
       deleted_at: null,
       pharmacy: { uid: 'ph-test01', display_name: 'Testapotheke Beispielweg' },
-      order: { uid: `ord-${uid}`, delivery_address: { first_name: 'Erika', last_name: 'Beispiel', city: 'Musterstadt' } },
+      order: {
+        uid: `ord-${uid}`,
+        delivery_address: { first_name: 'Erika', last_name: 'Beispiel', city: 'Musterstadt' },
+      },
       order_items: [{ uid: 'oi-1', amount: 1, sku: { pzn: '00000001' } }],
     },
   });
@@ -200,6 +242,14 @@ export async function post(
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
-export function signedHeaders(body: string | Buffer, eventType: string, secret: string): Record<string, string> {
-  return { 'content-type': 'application/json', 'x-webhook-event': eventType, 'x-webhook-signature': sign(body, secret) };
+export function signedHeaders(
+  body: string | Buffer,
+  eventType: string,
+  secret: string,
+): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'x-webhook-event': eventType,
+    'x-webhook-signature': sign(body, secret),
+  };
 }

@@ -28,7 +28,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function call(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
+async function call(
+  url: string,
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<unknown> {
   const res = await fetch(url, {
     method,
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -47,16 +52,35 @@ export async function startSandboxPeer(): Promise<SandboxPeer> {
     log: false,
     webhooks: { timeoutMs: 5000, maxAttempts: 40, baseDelayMs: 300, maxDelayMs: 1500 },
   });
-  const admin = (method: string, path: string, body?: unknown) => call(`${sandbox.adminUrl}${path}`, method, body);
+  const admin = (method: string, path: string, body?: unknown) =>
+    call(`${sandbox.adminUrl}${path}`, method, body);
   await admin('POST', '/pharmacies', { uid: PHARMACY, display_name: 'Testapotheke Gateway (invented)' });
-  await admin('POST', '/api-keys', { name: 'gateway test', pharmacy_uid: PHARMACY, permissions: ['webhooks_read', 'webhooks_write'], key: KEY });
-  await admin('POST', '/skus', { uid: 'sku-gateway-test', display_name: 'Testpräparat 10 mg', pzn: '00000042' });
-  await admin('POST', '/pharmacy-skus', { uid: 'psku-gateway-test', pharmacy_uid: PHARMACY, sku_uid: 'sku-gateway-test', price: 1299, stock: 1000 });
+  await admin('POST', '/api-keys', {
+    name: 'gateway test',
+    pharmacy_uid: PHARMACY,
+    permissions: ['webhooks_read', 'webhooks_write'],
+    key: KEY,
+  });
+  await admin('POST', '/skus', {
+    uid: 'sku-gateway-test',
+    display_name: 'Testpräparat 10 mg',
+    pzn: '00000042',
+  });
+  await admin('POST', '/pharmacy-skus', {
+    uid: 'psku-gateway-test',
+    pharmacy_uid: PHARMACY,
+    sku_uid: 'sku-gateway-test',
+    price: 1299,
+    stock: 1000,
+  });
   const gatewayPort = await freePort();
   const sub = (await call(
     `${sandbox.apiUrl()}/webhooks/`,
     'POST',
-    { target: `http://127.0.0.1:${gatewayPort}/webhooks/rxscale`, notification_type: 'pharmacy_order_created' },
+    {
+      target: `http://127.0.0.1:${gatewayPort}/webhooks/rxscale`,
+      notification_type: 'pharmacy_order_created',
+    },
     { 'x-api-key': KEY },
   )) as { signing_secret: string };
   let n = 0;
@@ -79,7 +103,11 @@ export async function startSandboxPeer(): Promise<SandboxPeer> {
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 90_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

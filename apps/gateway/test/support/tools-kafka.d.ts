@@ -4,7 +4,9 @@ declare module '@rxbridge/tools/kafka' {
     env?: Record<string, string | undefined>;
     log?: (line: string) => void;
   }
-  export function startKafka(opts?: KafkaOptions): Promise<{ brokers: string; startedByUs: boolean; external: boolean; pid?: number }>;
+  export function startKafka(
+    opts?: KafkaOptions,
+  ): Promise<{ brokers: string; startedByUs: boolean; external: boolean; pid?: number }>;
   export function stopKafka(opts?: KafkaOptions): Promise<boolean>;
 }
 

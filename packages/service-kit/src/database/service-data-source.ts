@@ -60,7 +60,9 @@ export async function migrateServiceSchema(dataSource: DataSource): Promise<stri
     const ran = await dataSource.runMigrations({ transaction: 'each' });
     return ran.map((m) => m.name);
   } finally {
-    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`rxbridge-migrate:${schema}`]).catch(() => undefined);
+    await runner
+      .query('SELECT pg_advisory_unlock(hashtext($1))', [`rxbridge-migrate:${schema}`])
+      .catch(() => undefined);
     await runner.release();
   }
 }

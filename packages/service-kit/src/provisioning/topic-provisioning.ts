@@ -87,7 +87,9 @@ export function topicConfigEntries(t: TopicDefinition): { name: string; value: s
   return [
     { name: 'retention.ms', value: String(t.retentionMs) },
     { name: 'cleanup.policy', value: t.cleanupPolicy },
-    ...(t.maxMessageBytes === undefined ? [] : [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }]),
+    ...(t.maxMessageBytes === undefined
+      ? []
+      : [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }]),
   ];
 }
 
