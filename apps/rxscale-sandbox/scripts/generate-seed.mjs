@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API_PERMISSIONS } from '@rxbridge/rxscale-contract';
 import * as prettier from 'prettier';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'seed', 'demo-chain.json');
@@ -87,15 +88,7 @@ pharmacies.forEach((ph, p) => {
   }
 });
 
-const all = [
-  'orders_read',
-  'orders_write',
-  'stock_read',
-  'stock_write',
-  'pharmacy_sku_write',
-  'webhooks_read',
-  'webhooks_write',
-];
+const all = [...API_PERMISSIONS];
 const api_keys = [
   {
     id: 'key-demo-group',

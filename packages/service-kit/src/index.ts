@@ -80,11 +80,6 @@ export {
   type DeadLetterSummary,
   type DeadLetterAddress,
 } from './dead-letters/dead-letters.js';
-export * from './config/index.js';
-export * from './logging/index.js';
-export * from './metrics/index.js';
-export * from './health/index.js';
-export * from './tracing/index.js';
 export {
   readOutboxBacklog,
   purgePlumbingTables,
