@@ -10,13 +10,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Kafka, logLevel } from 'kafkajs';
 import { Topics } from '@rxbridge/contracts';
-import { provisionTopics } from '@rxbridge/service-kit';
+import { createKafkaClient, provisionTopics, silentLogger } from '@rxbridge/service-kit';
 import { report } from './report.mjs';
+import { brokers as testBrokers } from '@rxbridge/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const brokers = testBrokers.join(',');
 const sustainedSeconds = Number(process.argv[2] ?? 12);
 const fixedSeconds = Number(process.argv[3] ?? 10);
 const fixedRate = 1000;
@@ -216,10 +216,10 @@ function batchFigures(metrics) {
 /** @param {autocannon.Result} r */
 const errorsOf = (r) => r.errors + r.timeouts + r.non2xx;
 
-const kafka = new Kafka({
+const kafka = createKafkaClient({
   clientId: 'bench-gateway',
   brokers: brokers.split(','),
-  logLevel: logLevel.NOTHING,
+  logger: silentLogger,
 });
 const admin = kafka.admin();
 await admin.connect();
@@ -257,8 +257,8 @@ const gatewayNodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').f
 const gateway = spawn(process.execPath, [...gatewayNodeArgs, gatewayMain], {
   env: {
     ...process.env,
-    GATEWAY_PORT: '3952',
-    GATEWAY_HOST: '127.0.0.1',
+    HTTP_PORT: '3952',
+    HTTP_HOST: '127.0.0.1',
     KAFKA_BROKERS: brokers,
     LOG_LEVEL: 'warn',
     GATEWAY_WEBHOOK_SECRETS: JSON.stringify({ default: { pharmacy_order_created: [secret] } }),

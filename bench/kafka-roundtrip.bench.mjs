@@ -2,14 +2,14 @@
 // Baseline of the local broker on this machine: keyed records produced with acks=all by an idempotent
 // producer, consumed by a group with committed offsets. Every later benchmark stands on these figures.
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient, silentLogger } from '@rxbridge/service-kit';
 import { report } from './report.mjs';
+import { brokers } from '@rxbridge/testing';
 
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const total = Number(process.argv[2] ?? 50_000);
 const batch = 500;
 const valueBytes = 1024;
-const kafka = new Kafka({ clientId: 'bench-roundtrip', brokers, logLevel: logLevel.NOTHING });
+const kafka = createKafkaClient({ clientId: 'bench-roundtrip', brokers, logger: silentLogger });
 const topic = `bench.roundtrip.${randomBytes(4).toString('hex')}`;
 const admin = kafka.admin();
 await admin.connect();

@@ -11,8 +11,8 @@ import pg from 'pg';
 import { PostgresRateBudget, RxScaleClient, resolveRateLimits } from '@rxbridge/rxscale-client';
 import { startSandbox } from '@rxbridge/rxscale-sandbox';
 import { report } from './report.mjs';
+import { databaseUrl } from '@rxbridge/testing';
 
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
 const callersPerClient = 4;
 
 if (process.argv[2] === '--client') {

@@ -68,6 +68,21 @@ function install() {
   }
 }
 
+function buildToolsDependencies() {
+  const status = pnpm([
+    'exec',
+    'turbo',
+    'run',
+    'build',
+    '--filter=@rxbridge/tools^...',
+    '--output-logs=errors-only',
+  ]);
+  if (status !== 0) {
+    console.error('[setup] building the packages the stack scripts use failed');
+    process.exit(status);
+  }
+}
+
 const [command, ...rest] = process.argv.slice(2);
 switch (command) {
   case 'pnpm':
@@ -78,6 +93,9 @@ switch (command) {
   case 'bench':
   case 'kafka': {
     install();
+    // The stack scripts import the workspace's own packages (service-kit, contracts) from their dist/,
+    // which a fresh clone does not have yet: build those first (turbo's cache makes a rerun cheap).
+    buildToolsDependencies();
     const { main } = await import('./stack/main.mjs');
     try {
       process.exitCode = await main(command, rest, { pnpm: (/** @type {string[]} */ a) => pnpm(a) });

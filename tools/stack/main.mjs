@@ -3,11 +3,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKafka, stopKafka } from '../kafka/kafka.mjs';
 import { startPostgres } from '../postgres/postgres.mjs';
-import { apps } from './apps.mjs';
+import { DEFAULT_PORTS, stackApps, stackGroups } from './apps.mjs';
+import { mintStackCredentials, writeCredentialsFile } from './credentials.mjs';
+import { startStack } from './run-stack.mjs';
 import { provisionCatalogTopics } from './gateway-wiring.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -66,7 +68,7 @@ export async function main(command, args, tools) {
     case 'bench':
       return benchCommand(args, tools);
     case 'start':
-      return startCommand(tools);
+      return startCommand(args, tools);
     default:
       throw new Error(`unknown command ${command}`);
   }
@@ -161,98 +163,95 @@ async function benchCommand(args, tools) {
   }
 }
 
-/** @param {{ pnpm: (a: string[]) => number }} tools */
-async function startCommand(tools) {
+/**
+ * The stack's options from the command line and env: `--no-simulator` or RXBRIDGE_SIMULATOR=off leaves the
+ * simulator out; RXBRIDGE_STACK_PORT_OFFSET moves every port and RXBRIDGE_STACK_GROUP_SUFFIX renames the
+ * consumer groups (two stacks on one machine and broker, as the e2e tests run it).
+ * @param {string[]} args @param {NodeJS.ProcessEnv} env
+ */
+export function startOptions(args, env) {
+  const unknown = args.filter((a) => a !== '--no-simulator');
+  if (unknown.length > 0)
+    throw new Error(`unknown option ${unknown[0]}; usage: npm start [-- --no-simulator]`);
+  const sim = (env.RXBRIDGE_SIMULATOR ?? 'on').toLowerCase();
+  if (sim !== 'on' && sim !== 'off') throw new Error('RXBRIDGE_SIMULATOR must be on or off');
+  const offsetText = env.RXBRIDGE_STACK_PORT_OFFSET ?? '0';
+  if (!/^\d{1,5}$/.test(offsetText) || Number(offsetText) > 60000)
+    throw new Error('RXBRIDGE_STACK_PORT_OFFSET must be a whole number from 0 to 60000');
+  const offset = Number(offsetText);
+  const ports = /** @type {typeof DEFAULT_PORTS} */ (
+    Object.fromEntries(Object.entries(DEFAULT_PORTS).map(([k, v]) => [k, v + offset]))
+  );
+  const groupSuffix = env.RXBRIDGE_STACK_GROUP_SUFFIX ?? '';
+  if (!/^[A-Za-z0-9._-]{0,40}$/.test(groupSuffix))
+    throw new Error('RXBRIDGE_STACK_GROUP_SUFFIX may hold up to 40 letters, digits, ".", "_" or "-"');
+  return { simulator: sim === 'on' && !args.includes('--no-simulator'), ports, groupSuffix };
+}
+
+/** Where `npm start` writes this run's API tokens (git-ignored, 0600); RXBRIDGE_STACK_CREDENTIALS_FILE moves it. */
+export const CREDENTIALS_FILE = join(root, 'tools', '.cache', 'stack-credentials.json');
+
+/** @param {string[]} args @param {{ pnpm: (a: string[]) => number }} tools */
+async function startCommand(args, tools) {
+  const options = startOptions(args, process.env);
+  const credentialsFile = process.env.RXBRIDGE_STACK_CREDENTIALS_FILE || CREDENTIALS_FILE;
   if (tools.pnpm(['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) return 1;
   const infra = await startInfrastructure();
   const env = { ...process.env, ...infra.env };
-  /** @type {import('node:child_process').ChildProcess[]} */
-  const children = [];
+  /** @type {import('./run-stack.mjs').RunningStack | undefined} */
+  let stack;
   let stopping = false;
   const stopAll = async (/** @type {number} */ code) => {
     if (stopping) return;
     stopping = true;
     console.log('\n[stack] stopping');
-    for (const c of children) c.kill('SIGTERM');
-    await Promise.all(
-      children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)),
-    );
+    await stack?.stop();
     await infra.stop();
+    console.log('[stack] stopped');
     process.exit(code);
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  const listening = [
-    `PostgreSQL  ${redactUrl(infra.env.DATABASE_URL)}`,
-    `Kafka       ${infra.env.KAFKA_BROKERS}`,
-  ];
   try {
-    const topics = await provisionCatalogTopics(infra.env.KAFKA_BROKERS);
-    if (topics.created.length > 0) console.log(`[stack] created topics: ${topics.created.join(', ')}`);
-  } catch (err) {
-    console.error(
-      `[stack] provisioning the topic catalog failed: ${err instanceof Error ? err.message : String(err)}`,
+    const topics = await provisionCatalogTopics(
+      infra.env.KAFKA_BROKERS,
+      Object.values(stackGroups(options.groupSuffix)),
     );
+    if (topics.created.length > 0) console.log(`[stack] created topics: ${topics.created.join(', ')}`);
+    const credentials = await mintStackCredentials();
+    const apps = stackApps({
+      ports: options.ports,
+      credentials,
+      simulator: options.simulator,
+      groupSuffix: options.groupSuffix,
+    });
+    const urls = Object.fromEntries(apps.filter((a) => a.url.startsWith('http')).map((a) => [a.name, a.url]));
+    writeCredentialsFile(credentialsFile, credentials, urls);
+    stack = await startStack({
+      apps,
+      env,
+      onExit: (name, code) => {
+        console.error(`[stack] ${name} exited (${code}); stopping everything`);
+        void stopAll(1);
+      },
+    });
+    const listening = [
+      `PostgreSQL        ${redactUrl(infra.env.DATABASE_URL)}`,
+      `Kafka             ${infra.env.KAFKA_BROKERS}`,
+      ...stack.listening,
+    ];
+    console.log(
+      `\n[stack] RxBridge is running${options.simulator ? ' with the pharmacy simulator' : " without the simulator (do the pharmacy's steps by hand)"}. Ctrl-C stops everything it started.\n  ${listening.join('\n  ')}\n  API token for curl (this run only): ${shownPath(credentialsFile)}\n`,
+    );
+  } catch (err) {
+    console.error(`[stack] ${err instanceof Error ? err.message : String(err)}; stopping everything`);
     await stopAll(1);
   }
-  for (const app of apps) {
-    const entry = join(root, app.dir, 'dist', 'main.js');
-    if (!existsSync(entry)) throw new Error(`${app.name} is not built (${entry} missing)`);
-    /** @type {Record<string, string>} */
-    let prepared = {};
-    try {
-      prepared = app.prepare ? await app.prepare() : {};
-    } catch (err) {
-      console.error(
-        `[stack] preparing ${app.name} failed: ${err instanceof Error ? err.message : String(err)}`,
-      );
-      await stopAll(1);
-    }
-    const child = spawn(process.execPath, [entry], {
-      cwd: join(root, app.dir),
-      env: { ...env, ...app.env, ...prepared },
-      stdio: 'inherit',
-    });
-    child.on('exit', (code) => {
-      if (!stopping) {
-        console.error(`[stack] ${app.name} exited (${code}); stopping everything`);
-        void stopAll(1);
-      }
-    });
-    children.push(child);
-    listening.push(`${app.name.padEnd(11)} ${app.url}`);
-    if (app.ready && !(await answers(`${app.url}${app.ready}`, child))) {
-      console.error(
-        `[stack] ${app.name} did not answer ${app.url}${app.ready} within 60 s; stopping everything`,
-      );
-      await stopAll(1);
-    }
-  }
-  console.log(
-    `\n[stack] RxBridge is running. Ctrl-C stops everything it started.\n  ${listening.join('\n  ')}\n`,
-  );
-  // Nothing else may hold the event loop open (no app yet, an external broker): wait for a signal.
+  // Nothing else may hold the event loop open (an external broker): wait for a signal.
   setInterval(() => {}, 1 << 30);
   await new Promise(() => {});
   return 0;
-}
-
-/**
- * Polls a URL until it answers 2xx, the child exits, or 60 s pass.
- * @param {string} url @param {import('node:child_process').ChildProcess} child
- */
-async function answers(url, child) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && child.exitCode === null) {
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return true;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return false;
 }
 
 /** @param {string | undefined} url */
@@ -261,4 +260,13 @@ function redactUrl(url) {
   const u = new URL(url);
   if (u.password) u.password = '***';
   return u.toString();
+}
+
+/**
+ * A path as the banner shows it: relative to where `npm start` runs when it lies below it, else absolute
+ * (`../../tmp/…` says less than `/tmp/…`). @param {string} path
+ */
+function shownPath(path) {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }

@@ -4,12 +4,12 @@
 //   node tools/stack/read-topic.mjs [topic=rxscale.pharmacy-orders.v1] [count=5]
 // Shows each record's key, headers and CloudEvent attributes; of an RxScale body only event_type,
 // data.uid and data.status (the body holds invented patient data even in the demo: not printed).
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient, silentLogger } from '@rxbridge/service-kit';
 
 const topic = process.argv[2] ?? 'rxscale.pharmacy-orders.v1';
 const count = Number(process.argv[3] ?? 5);
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const kafka = new Kafka({ clientId: 'rxbridge-read-topic', brokers, logLevel: logLevel.NOTHING });
+const kafka = createKafkaClient({ clientId: 'rxbridge-read-topic', brokers, logger: silentLogger });
 const admin = kafka.admin();
 await admin.connect();
 const offsets = await admin.fetchTopicOffsets(topic);

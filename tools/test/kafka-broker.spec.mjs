@@ -1,10 +1,8 @@
 // The local broker really works for what RxBridge needs: explicit topics, keyed produce with acks=all,
 // a consumer group that commits offsets and resumes from them.
-import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { deleteGroups, deleteTopics, kafkaClient, uniqueSuffix, uniqueTopicName } from '@rxbridge/testing';
 
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const kafka = new Kafka({ clientId: 'stack-test', brokers, logLevel: logLevel.NOTHING });
+const kafka = kafkaClient('stack-test');
 
 /**
  * Consumes until `count` messages arrived, committing each offset after handling it.
@@ -40,15 +38,16 @@ async function consume(topic, groupId, count) {
 describe('the local Kafka broker', () => {
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const topic = `stack-test.${randomBytes(4).toString('hex')}`;
-  const groupId = `stack-test-${randomBytes(4).toString('hex')}`;
+  const topic = uniqueTopicName('stack');
+  const groupId = `stack-test-${uniqueSuffix()}`;
 
   beforeAll(async () => {
     await admin.connect();
     await producer.connect();
   });
   afterAll(async () => {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+    await deleteTopics(admin, [topic]);
+    await deleteGroups(admin, [groupId]);
     await producer.disconnect();
     await admin.disconnect();
   });
@@ -85,7 +84,7 @@ describe('the local Kafka broker', () => {
   });
 
   it('refuses to produce to a topic nobody created (auto-creation is off)', async () => {
-    const missing = `stack-test.missing.${randomBytes(4).toString('hex')}`;
+    const missing = uniqueTopicName('stack-missing');
     const strict = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 1 } });
     await strict.connect();
     try {

@@ -1,14 +1,16 @@
 // The stack's PostgreSQL: the configured server with the database created when missing, or an embedded
 // PostgreSQL when DATABASE_URL is unset and nothing answers.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startPostgres } from '../postgres/postgres.mjs';
+import { createTestDatabase, databaseUrl } from '@rxbridge/testing';
+import { embeddedBinFolder, folderBlockingOthers, startPostgres } from '../postgres/postgres.mjs';
 
-const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
 const quiet = () => {};
+const asRoot = process.getuid?.() === 0;
+// As root from a checkout in a private folder, the embedded PostgreSQL cannot run at all (see below).
+const privateCheckout = asRoot && folderBlockingOthers(await embeddedBinFolder()) !== undefined;
 
 /** @param {string} url */
 async function select1(url) {
@@ -23,24 +25,23 @@ async function select1(url) {
 
 describe('the stack PostgreSQL', () => {
   it('creates the database named in DATABASE_URL when it is missing', async () => {
-    const name = `stack_test_${randomBytes(4).toString('hex')}`;
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    const admin = new pg.Client({ connectionString: serverUrl });
+    // Only the name is reserved: creating it is what startPostgres does.
+    const missing = await createTestDatabase('stack_test', { create: false });
+    const admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();
     try {
-      const pgRes = await startPostgres({ env: { DATABASE_URL: url.toString() }, log: quiet });
+      const pgRes = await startPostgres({ env: { DATABASE_URL: missing.url }, log: quiet });
       expect(pgRes.embedded).toBe(false);
       expect(await select1(pgRes.url)).toBe(1);
       // Starting again finds it and changes nothing.
-      await startPostgres({ env: { DATABASE_URL: url.toString() }, log: quiet });
+      await startPostgres({ env: { DATABASE_URL: missing.url }, log: quiet });
       const found = await admin.query('SELECT count(*)::int AS n FROM pg_database WHERE datname = $1', [
-        name,
+        missing.name,
       ]);
       expect(found.rows[0].n).toBe(1);
     } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
       await admin.end();
+      await missing.drop();
     }
   });
 
@@ -61,6 +62,12 @@ describe('the stack PostgreSQL', () => {
       RXBRIDGE_POSTGRES_DATA: data,
     };
     try {
+      if (privateCheckout) {
+        await expect(startPostgres({ env, log: quiet })).rejects.toThrow(
+          /cannot reach its programs.*DATABASE_URL/,
+        );
+        return;
+      }
       const embedded = await startPostgres({ env, log: quiet });
       expect(embedded.embedded).toBe(true);
       expect(new URL(embedded.url).port).toBe('55432');
@@ -70,5 +77,54 @@ describe('the stack PostgreSQL', () => {
     } finally {
       rmSync(data, { recursive: true, force: true });
     }
+  });
+
+  describe('from a private folder (as root, PostgreSQL runs as the user postgres)', () => {
+    it('names the first folder other users cannot pass', () => {
+      const home = mkdtempSync(join(tmpdir(), 'rxbridge-private-')); // mode 0700, as mktemp -d
+      try {
+        mkdirSync(join(home, 'checkout', 'node_modules'), { recursive: true });
+        expect(folderBlockingOthers(join(home, 'checkout', 'node_modules', 'initdb'))).toEqual({
+          dir: home,
+          mode: '0700',
+        });
+        chmodSync(home, 0o755);
+        expect(folderBlockingOthers(join(home, 'checkout', 'node_modules'))).toBeUndefined();
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    });
+
+    (asRoot ? it : it.skip)(
+      'refuses at once, saying why and that DATABASE_URL is the way out, and starts nothing',
+      async () => {
+        const home = mkdtempSync(join(tmpdir(), 'rxbridge-private-'));
+        const data = join(home, 'pg');
+        try {
+          await expect(
+            startPostgres({
+              env: {
+                DATABASE_URL: undefined,
+                RXBRIDGE_POSTGRES_PROBE_PORT: '1',
+                RXBRIDGE_POSTGRES_EMBEDDED_PORT: '55433',
+                RXBRIDGE_POSTGRES_DATA: data,
+              },
+              log: quiet,
+            }),
+          ).rejects.toThrow(
+            privateCheckout
+              ? /cannot reach its programs at .* is mode 0700.*Set DATABASE_URL/
+              : new RegExp(
+                  `cannot reach its data folder at ${data} because ${home} is mode 0700.*Set DATABASE_URL`,
+                ),
+          );
+          await expect(select1('postgres://postgres:postgres@127.0.0.1:55433/rxbridge')).rejects.toThrow();
+        } finally {
+          rmSync(home, { recursive: true, force: true });
+        }
+      },
+      // A refusal takes no time; the suite's timeout would hide a hang behind three minutes.
+      20_000,
+    );
   });
 });

@@ -5,11 +5,21 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brokers, freePort, isProcessAlive } from '@rxbridge/testing';
 import { brokerAnswers } from '../kafka/kafka.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sharedCache = join(root, 'tools', 'kafka', '.cache');
-const sharedBrokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const sharedBrokers = brokers.join(',');
+
+/** Broker and controller ports nothing listens on: fixed ones collide with other brokers on this machine. */
+async function kafkaPorts() {
+  const port = await freePort();
+  return {
+    port,
+    env: { RXBRIDGE_KAFKA_PORT: String(port), RXBRIDGE_KAFKA_CONTROLLER_PORT: String(await freePort()) },
+  };
+}
 
 /** A PATH holding only the named tools (node is always there: the scripts run on it). @param {string[]} tools */
 function pathWith(tools) {
@@ -34,16 +44,6 @@ function cli(args, env) {
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-/** @param {number} pid */
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('the local stack scripts', () => {
   /** @type {string[]} */
   const cleanup = [];
@@ -62,63 +62,68 @@ describe('the local stack scripts', () => {
 
   it('starts a broker, reuses it on a second start, and stop ends only the broker it started', async () => {
     const dir = home();
+    const ports = await kafkaPorts();
     const env = {
+      ...ports.env,
       RXBRIDGE_KAFKA_HOME: dir,
       RXBRIDGE_KAFKA_CACHE: sharedCache,
-      RXBRIDGE_KAFKA_PORT: '19392',
       RXBRIDGE_KAFKA_HEAP: '256m',
     };
     const first = cli(['kafka', 'start'], env);
-    expect(first.out).toContain('ready on 127.0.0.1:19392');
+    expect(first.out).toContain(`ready on 127.0.0.1:${ports.port}`);
     expect(first.status).toBe(0);
     const pid = Number(readFileSync(join(dir, '.data', 'broker.pid'), 'utf8'));
-    expect(alive(pid)).toBe(true);
+    expect(isProcessAlive(pid)).toBe(true);
     try {
       const second = cli(['kafka', 'start'], env);
       expect(second.status).toBe(0);
       expect(second.out).toContain(`already running (pid ${pid})`);
-      expect(await brokerAnswers('127.0.0.1:19392')).toBe(true);
+      expect(await brokerAnswers(`127.0.0.1:${ports.port}`)).toBe(true);
     } finally {
       const stop = cli(['kafka', 'stop'], env);
       expect(stop.out).toContain(`stopped (pid ${pid})`);
     }
-    expect(alive(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
     expect(cli(['kafka', 'stop'], env).out).toContain('no broker started from here is running');
     // The broker this test run shares was not started from that folder and is untouched.
     expect(await brokerAnswers(sharedBrokers)).toBe(true);
   });
 
-  it('uses the cluster in KAFKA_BROKERS and starts nothing', () => {
+  it('uses the cluster in KAFKA_BROKERS and starts nothing', async () => {
+    const ports = await kafkaPorts();
     const dir = home();
     const r = cli(['kafka', 'start'], {
       KAFKA_BROKERS: sharedBrokers,
       RXBRIDGE_KAFKA_HOME: dir,
-      RXBRIDGE_KAFKA_PORT: '19492',
+      ...ports.env,
     });
     expect(r.status).toBe(0);
     expect(r.out).toContain(`KAFKA_BROKERS is set: using ${sharedBrokers}, starting nothing`);
     expect(existsSync(join(dir, '.data'))).toBe(false);
   });
 
-  it('names Java when java is missing', () => {
+  it('names Java when java is missing', async () => {
+    const ports = await kafkaPorts();
     const dir = home();
     const r = cli(['kafka', 'start'], {
       PATH: pathWith(['mvn']),
       RXBRIDGE_KAFKA_HOME: dir,
       RXBRIDGE_KAFKA_CACHE: sharedCache,
-      RXBRIDGE_KAFKA_PORT: '19592',
+      ...ports.env,
     });
     expect(r.status).toBe(1);
     expect(r.out).toContain('Java (java) was not found on PATH');
     expect(existsSync(join(dir, '.data', 'broker.pid'))).toBe(false);
   });
 
-  it('names Maven when the broker still has to be fetched and mvn is missing', () => {
+  it('names Maven when the broker still has to be fetched and mvn is missing', async () => {
+    const ports = await kafkaPorts();
     const dir = home();
     const r = cli(['kafka', 'start'], {
       PATH: pathWith(['java']),
       RXBRIDGE_KAFKA_HOME: dir,
-      RXBRIDGE_KAFKA_PORT: '19692',
+      RXBRIDGE_KAFKA_CACHE: join(dir, '.cache'),
+      ...ports.env,
     });
     expect(r.status).toBe(1);
     expect(r.out).toContain('Maven (mvn) was not found on PATH');
@@ -128,6 +133,7 @@ describe('the local stack scripts', () => {
 
 describe('the start command', () => {
   it('starts the stack, says where each part listens, and on Ctrl-C stops the broker it started', async () => {
+    const ports = await kafkaPorts();
     const dir = mkdtempSync(join(tmpdir(), 'rxbridge-start-'));
     const inherited = { ...process.env };
     delete inherited.KAFKA_BROKERS;
@@ -137,7 +143,7 @@ describe('the start command', () => {
         ...inherited,
         RXBRIDGE_KAFKA_HOME: dir,
         RXBRIDGE_KAFKA_CACHE: sharedCache,
-        RXBRIDGE_KAFKA_PORT: '19792',
+        ...ports.env,
         RXBRIDGE_KAFKA_HEAP: '256m',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -159,14 +165,14 @@ describe('the start command', () => {
           reject(new Error(`start exited early:\n${out}`));
         });
       });
-      expect(out).toMatch(/Kafka\s+127\.0\.0\.1:19792/);
+      expect(out).toMatch(new RegExp(`Kafka\\s+127\\.0\\.0\\.1:${ports.port}`));
       expect(out).toMatch(/PostgreSQL\s+postgres:\/\//);
       const pid = Number(readFileSync(join(dir, '.data', 'broker.pid'), 'utf8'));
-      expect(alive(pid)).toBe(true);
+      expect(isProcessAlive(pid)).toBe(true);
       child.kill('SIGINT');
       expect(await exited).toBe(0);
       expect(out).toContain('[kafka] stopped');
-      expect(alive(pid)).toBe(false);
+      expect(isProcessAlive(pid)).toBe(false);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       cli(['kafka', 'stop'], { RXBRIDGE_KAFKA_HOME: dir });

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createLogger, type ServiceLogger } from '@rxbridge/service-kit';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { GatewayModule } from './gateway.module.js';
+import type { WebhookProducer } from './kafka/kafka-ingest.producer.js';
 import { HttpErrorFilter } from './http-error.filter.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { WebhookIngestService } from './webhooks/webhook-ingest.service.js';
@@ -23,6 +24,7 @@ export function createGatewayLogger(config: GatewayConfig): ServiceLogger {
 export async function createGatewayApp(
   config: GatewayConfig,
   logger: ServiceLogger = createGatewayLogger(config),
+  producer?: WebhookProducer,
 ): Promise<NestFastifyApplication> {
   // requestTimeout bounds a slow sender (this endpoint faces the internet); RxScale itself gives up after 5 s.
   const adapter = new FastifyAdapter({
@@ -42,7 +44,7 @@ export async function createGatewayApp(
   );
 
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot(config, logger),
+    GatewayModule.forRoot(config, logger, producer),
     adapter,
     {
       logger: false,

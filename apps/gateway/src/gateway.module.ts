@@ -1,8 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { HealthModule, MetricsModule, ServiceMetrics, type ServiceLogger } from '@rxbridge/service-kit';
 import type { GatewayConfig } from './config/gateway-config.js';
-import { GATEWAY_CONFIG, GATEWAY_LOGGER } from './gateway.tokens.js';
-import { KafkaIngestProducer } from './kafka/kafka-ingest.producer.js';
+import { GATEWAY_CONFIG, GATEWAY_LOGGER, WEBHOOK_PRODUCER } from './gateway.tokens.js';
+import { KafkaIngestProducer, type WebhookProducer } from './kafka/kafka-ingest.producer.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { VERIFY_WEBHOOK_SIGNATURE, verifyWithRxScaleClient } from './webhooks/signature-verifier.js';
 import { WebhookController } from './webhooks/webhook.controller.js';
@@ -11,7 +11,8 @@ import { WebhookSecretBook } from './webhooks/webhook-secrets.js';
 
 @Module({})
 export class GatewayModule {
-  static forRoot(config: GatewayConfig, logger: ServiceLogger): DynamicModule {
+  /** `producer` replaces the Kafka producers (tests of what happens before and after Kafka). */
+  static forRoot(config: GatewayConfig, logger: ServiceLogger, producer?: WebhookProducer): DynamicModule {
     return {
       module: GatewayModule,
       // Global so that HealthModule's factory can inject the producer for /health/ready.
@@ -19,8 +20,8 @@ export class GatewayModule {
       imports: [
         MetricsModule.forRoot(new ServiceMetrics({ service: 'gateway' })),
         HealthModule.forRoot({
-          useFactory: (producer: KafkaIngestProducer) => [producer.readinessCheck()],
-          inject: [KafkaIngestProducer],
+          useFactory: (webhookProducer: WebhookProducer) => [webhookProducer.readinessCheck()],
+          inject: [WEBHOOK_PRODUCER],
         }),
       ],
       controllers: [WebhookController],
@@ -30,10 +31,12 @@ export class GatewayModule {
         { provide: WebhookSecretBook, useValue: new WebhookSecretBook(config.webhooks.secrets) },
         { provide: VERIFY_WEBHOOK_SIGNATURE, useValue: verifyWithRxScaleClient },
         GatewayMetrics,
-        KafkaIngestProducer,
+        ...(producer
+          ? [{ provide: WEBHOOK_PRODUCER, useValue: producer }]
+          : [KafkaIngestProducer, { provide: WEBHOOK_PRODUCER, useExisting: KafkaIngestProducer }]),
         WebhookIngestService,
       ],
-      exports: [KafkaIngestProducer],
+      exports: [WEBHOOK_PRODUCER],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import type { ErrorCode } from '@rxbridge/contracts';
 import type { FastifyReply } from 'fastify';
 import type { ServiceLogger } from '@rxbridge/service-kit';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -18,7 +19,7 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const status = statusOf(exception);
-    let error = 'bad_request';
+    let error: ErrorCode = 'bad_request';
     if (status === 415) {
       this.metrics.outcome('unsupported_media_type');
       error = 'unsupported_media_type';

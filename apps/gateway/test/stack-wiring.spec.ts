@@ -14,7 +14,7 @@ import {
   startGateway,
   type TestTopics,
 } from './support/gateway-harness.js';
-import { freePort, waitFor } from './support/sandbox-peer.js';
+import { freePort, waitFor } from '@rxbridge/testing';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const seedFile = 'apps/rxscale-sandbox/seed/demo-chain.json';
@@ -48,7 +48,7 @@ describe('the stack wiring of sandbox and gateway', () => {
       'pharmacy_order_updated',
       'pharmacy_sku_stock_updated',
     ]);
-    ({ app } = await startGateway(sharedBrokers, topics, { ...env, GATEWAY_PORT: String(port) }));
+    ({ app } = await startGateway(sharedBrokers, topics, { ...env, HTTP_PORT: String(port) }));
 
     const res = await fetch(`${sandbox.adminUrl}/orders`, {
       method: 'POST',
@@ -60,8 +60,10 @@ describe('the stack wiring of sandbox and gateway', () => {
     });
     expect(res.status).toBe(201);
     const { uid } = (await res.json()) as { uid: string };
-    const record = await waitFor('the order on the topic', async () =>
-      (await readTopic(sharedBrokers, topics.pharmacyOrders)).find((r) => r.key === uid),
+    const record = await waitFor(
+      async () => (await readTopic(sharedBrokers, topics.pharmacyOrders)).find((r) => r.key === uid),
+      'the order on the topic',
+      { timeoutMs: 90_000 },
     );
     expect(record.headers[RxScaleHeaders.eventType]).toBe('pharmacy_order_created');
     expect(record.headers[RxScaleHeaders.source]).toBe('default');

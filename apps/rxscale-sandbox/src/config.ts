@@ -12,20 +12,43 @@ const intFromEnv = (name: string, min: number, max: number) =>
     .transform(Number)
     .pipe(z.int().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`));
 
-/** The sandbox's environment (README "Configuration"); `process.env` is read nowhere else. */
+/**
+ * The sandbox's environment (README "Configuration"); `process.env` is read nowhere else. Each variable's
+ * `.meta()` (description, default) is what tools/generate-env-example.mjs writes into `.env.example`.
+ */
 export const SandboxEnv = z.object({
-  SANDBOX_PORT: intFromEnv('SANDBOX_PORT', 0, 65535).default(4010),
-  SANDBOX_HOST: z.string().min(1, 'SANDBOX_HOST must not be empty').default('127.0.0.1'),
-  SANDBOX_SEED: z.string().min(1, 'SANDBOX_SEED must be a file path').optional(),
-  SANDBOX_RATE_LIMIT: onOff('SANDBOX_RATE_LIMIT').default(true),
-  SANDBOX_LOG: onOff('SANDBOX_LOG').default(true),
-  SANDBOX_BODY_LIMIT_BYTES: intFromEnv('SANDBOX_BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024).default(
-    1024 * 1024,
-  ),
-  SANDBOX_WEBHOOK_TIMEOUT_MS: intFromEnv('SANDBOX_WEBHOOK_TIMEOUT_MS', 1, 600_000).default(5000),
-  SANDBOX_WEBHOOK_MAX_ATTEMPTS: intFromEnv('SANDBOX_WEBHOOK_MAX_ATTEMPTS', 1, 100).default(6),
-  SANDBOX_WEBHOOK_BASE_DELAY_MS: intFromEnv('SANDBOX_WEBHOOK_BASE_DELAY_MS', 0, 3_600_000).default(1000),
-  SANDBOX_WEBHOOK_MAX_DELAY_MS: intFromEnv('SANDBOX_WEBHOOK_MAX_DELAY_MS', 0, 3_600_000).default(60_000),
+  SANDBOX_PORT: intFromEnv('SANDBOX_PORT', 0, 65535)
+    .default(4010)
+    .meta({ description: 'Port the sandbox listens on', default: '4010' }),
+  SANDBOX_HOST: z
+    .string()
+    .min(1, 'SANDBOX_HOST must not be empty')
+    .default('127.0.0.1')
+    .meta({ description: 'Address the sandbox listens on', default: '127.0.0.1' }),
+  SANDBOX_SEED: z.string().min(1, 'SANDBOX_SEED must be a file path').optional().meta({
+    description: 'Seed file (JSON) loaded at start and on reset, e.g. seed/demo-chain.json; unset: empty',
+  }),
+  SANDBOX_RATE_LIMIT: onOff('SANDBOX_RATE_LIMIT')
+    .default(true)
+    .meta({ description: "Enforce RxScale's limits per API key (10/s, 600/min): on or off", default: 'on' }),
+  SANDBOX_LOG: onOff('SANDBOX_LOG')
+    .default(true)
+    .meta({ description: 'One line per request on stdout: on or off', default: 'on' }),
+  SANDBOX_BODY_LIMIT_BYTES: intFromEnv('SANDBOX_BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024)
+    .default(1024 * 1024)
+    .meta({ description: 'Larger request bodies get 413', default: '1048576' }),
+  SANDBOX_WEBHOOK_TIMEOUT_MS: intFromEnv('SANDBOX_WEBHOOK_TIMEOUT_MS', 1, 600_000)
+    .default(5000)
+    .meta({ description: 'Per-attempt timeout of a webhook delivery', default: '5000' }),
+  SANDBOX_WEBHOOK_MAX_ATTEMPTS: intFromEnv('SANDBOX_WEBHOOK_MAX_ATTEMPTS', 1, 100)
+    .default(6)
+    .meta({ description: 'Webhook delivery attempts in total', default: '6' }),
+  SANDBOX_WEBHOOK_BASE_DELAY_MS: intFromEnv('SANDBOX_WEBHOOK_BASE_DELAY_MS', 0, 3_600_000)
+    .default(1000)
+    .meta({ description: 'Delay before webhook retry n is this * 2^(n-1)', default: '1000' }),
+  SANDBOX_WEBHOOK_MAX_DELAY_MS: intFromEnv('SANDBOX_WEBHOOK_MAX_DELAY_MS', 0, 3_600_000)
+    .default(60_000)
+    .meta({ description: 'Cap of the webhook retry delay', default: '60000' }),
 });
 export type SandboxEnv = z.infer<typeof SandboxEnv>;
 

@@ -20,6 +20,20 @@ describe(RateLimiter.name, () => {
     expect(rl.snapshot()['k']).toEqual({ allowed: 11, limited: 2, maxPerSecond: 10, maxPerMinute: 11 });
   });
 
+  it('limits each API key on its own (RxScale limits per key, API.md §6)', () => {
+    const c = clock();
+    const rl = new RateLimiter(true, { perSecond: 10, perMinute: 600 }, c.now);
+    for (let i = 0; i < 10; i++) expect(rl.take('key-a')).toBe(true);
+    expect(rl.take('key-a')).toBe(false);
+    // Another key's full second does not cost this one anything.
+    for (let i = 0; i < 10; i++) expect(rl.take('key-b')).toBe(true);
+    expect(rl.take('key-b')).toBe(false);
+    expect(rl.snapshot()).toEqual({
+      'key-a': { allowed: 10, limited: 1, maxPerSecond: 10, maxPerMinute: 10 },
+      'key-b': { allowed: 10, limited: 1, maxPerSecond: 10, maxPerMinute: 10 },
+    });
+  });
+
   it('allows 600 in any rolling minute', () => {
     const c = clock();
     const rl = new RateLimiter(true, { perSecond: 10, perMinute: 600 }, c.now);

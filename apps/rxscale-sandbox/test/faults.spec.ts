@@ -1,16 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitFor } from '@rxbridge/testing';
 import type { RunningSandbox } from '../src/index.js';
-import {
-  admin,
-  api,
-  createOrder,
-  deliveries,
-  requestLog,
-  setupChain,
-  startTestSandbox,
-  waitFor,
-} from './helpers.js';
+import { admin, api, createOrder, deliveries, requestLog, setupChain, startTestSandbox } from './helpers.js';
 
 describe('RxScale sandbox: API faults on demand', () => {
   let sb: RunningSandbox;

@@ -1,5 +1,13 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { API_PERMISSIONS } from '@rxbridge/rxscale-contract';
+import type { JsonAnswer } from '@rxbridge/testing';
+import {
+  sandboxAdmin,
+  sandboxApi,
+  startTestSandbox as startWithTestTimings,
+  type SandboxApiCall,
+} from '@rxbridge/testing/sandbox';
 import {
   startSandbox,
   type RequestLogEntry,
@@ -8,84 +16,27 @@ import {
   type StatusChange,
 } from '../src/index.js';
 
-export const ALL_PERMISSIONS = [
-  'orders_read',
-  'orders_write',
-  'stock_read',
-  'stock_write',
-  'pharmacy_sku_write',
-  'webhooks_read',
-  'webhooks_write',
-];
+const ALL_PERMISSIONS = [...API_PERMISSIONS];
 
-/** A sandbox with fast webhook retries (tests must not wait for the production backoff). */
+/** This package's sandbox with the test timings of @rxbridge/testing (imported here, not as a package). */
 export function startTestSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  return startSandbox({
-    port: 0,
-    ...options,
-    webhooks: { baseDelayMs: 20, maxDelayMs: 200, timeoutMs: 2000, maxAttempts: 4, ...options.webhooks },
-  });
+  return startWithTestTimings(startSandbox, options);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON off the wire; each test asserts its shape
-export interface HttpAnswer<T = any> {
-  status: number;
-  headers: Headers;
-  body: T;
+export type HttpAnswer = JsonAnswer<any>;
+
+export function admin(sb: RunningSandbox, method: string, path: string, body?: unknown): Promise<HttpAnswer> {
+  return sandboxAdmin(sb, method, path, body);
 }
 
-async function answer(res: Response): Promise<HttpAnswer> {
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    /* keep the text */
-  }
-  return { status: res.status, headers: res.headers, body };
-}
-
-export async function admin(
+export function api(
   sb: RunningSandbox,
   method: string,
   path: string,
-  body?: unknown,
+  call: SandboxApiCall = {},
 ): Promise<HttpAnswer> {
-  const res = await fetch(`${sb.adminUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return answer(res);
-}
-
-export interface ApiCall {
-  key?: string;
-  body?: unknown;
-  rawBody?: string;
-  basePath?: '/v1/external-pharmacy-api-v1' | '/v1/external_pharmacy_api';
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
-}
-
-export async function api(
-  sb: RunningSandbox,
-  method: string,
-  path: string,
-  call: ApiCall = {},
-): Promise<HttpAnswer> {
-  const headers: Record<string, string> = { ...call.headers };
-  if (call.key !== undefined) headers['x-api-key'] = call.key;
-  let body: string | undefined = call.rawBody;
-  if (call.body !== undefined) body = JSON.stringify(call.body);
-  if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await fetch(`${sb.apiUrl(call.basePath)}${path}`, {
-    method,
-    headers,
-    body,
-    signal: call.signal,
-  });
-  return answer(res);
+  return sandboxApi(sb, method, path, call);
 }
 
 /** A small chain: a group with two pharmacies, a pharmacy outside it, keys, SKUs with stock. */
@@ -186,20 +137,6 @@ export async function startReceiver(respond: (n: number, r: Received) => number 
         server.close(() => resolve());
       }),
   };
-}
-
-/** Polls until `check` returns a value other than undefined/false (no fixed sleeps in tests). */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 export async function deliveries(sb: RunningSandbox) {

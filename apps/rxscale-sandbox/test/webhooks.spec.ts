@@ -6,6 +6,7 @@ import {
   WebhookRegisterResponse,
   WebhookSubscriptionList,
 } from '@rxbridge/rxscale-contract';
+import { waitFor } from '@rxbridge/testing';
 import type { RunningSandbox } from '../src/index.js';
 import {
   admin,
@@ -15,7 +16,6 @@ import {
   setupChain,
   startReceiver,
   startTestSandbox,
-  waitFor,
   type Received,
 } from './helpers.js';
 

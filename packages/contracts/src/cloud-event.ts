@@ -75,6 +75,12 @@ export const RxScaleEventHeaders = {
   receivedAt: 'rxscale-received-at',
 } as const;
 
+/**
+ * The `content-type` of every record: a CloudEvent in structured mode, JSON (CloudEvents Kafka binding §3.2),
+ * so a CloudEvents SDK (`Kafka.toEvent` of the `cloudevents` package) reads the record as it is.
+ */
+export const CLOUDEVENTS_JSON_CONTENT_TYPE = 'application/cloudevents+json';
+
 /** Kafka header names used on every record. */
 export const EventHeaders = {
   correlationId: 'correlationid',

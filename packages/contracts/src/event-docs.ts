@@ -12,6 +12,7 @@ import {
 } from './event-registry.js';
 import { RxScaleWebhookEnvelope } from './events/rxscale-events.js';
 import { Topics, type TopicDefinition } from './topic-catalog.js';
+import { CLOUDEVENTS_JSON_CONTENT_TYPE } from './cloud-event.js';
 
 /**
  * Renders docs/events/ from the zod schemas: one JSON Schema (2020-12) per event type and one AsyncAPI 3.0
@@ -104,6 +105,12 @@ function channelIdOf(topic: TopicDefinition): string {
 const HEADERS = {
   type: 'object',
   properties: {
+    'content-type': {
+      type: 'string',
+      const: CLOUDEVENTS_JSON_CONTENT_TYPE,
+      description: 'the value is a CloudEvent in structured mode (CloudEvents Kafka binding), JSON',
+    },
+    ce_type: { type: 'string', description: 'the CloudEvent type, to route without parsing the value' },
     traceparent: {
       type: 'string',
       description: 'W3C Trace Context of the record that caused this one',

@@ -141,6 +141,20 @@ export const ExampleEventData: { [T in PharmacyEventType]: PharmacyEventData<T> 
     reason: 'order cancelled after dispatch: recall the parcel',
     flagged_at: '2026-01-08T15:00:00.000Z',
   },
+  'pharmacy.shipment.handed-over': {
+    pharmacy_uid: 'ph-7q2lnd',
+    pharmacy_order_uid: 'po-k4t9w2',
+    shipment_uid: 'shp-0d2c9a',
+    handed_over_at: '2026-01-08T14:00:00.000Z',
+  },
+  'pharmacy.shipment.delivered': {
+    pharmacy_uid: 'ph-7q2lnd',
+    pharmacy_order_uid: 'po-k4t9w2',
+    shipment_uid: 'shp-0d2c9a',
+    carrier: 'GLS',
+    tracking_number: '00340434161094015902',
+    delivered_at: '2026-01-09T10:00:00.000Z',
+  },
 };
 
 /**

@@ -6,5 +6,6 @@ export * from './events/inventory-events.js';
 export * from './events/shipment-events.js';
 export * from './events/rxscale-events.js';
 export * from './event-registry.js';
+export * from './error-codes.js';
 export * from './privacy.js';
 export * from './event-examples.js';

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { allEventContracts, PharmacyEvents, RxScaleEvents, Topics } from '../src/index.js';
+import {
+  allEventContracts,
+  ErrorCodes,
+  EventContractError,
+  isPermanentErrorCode,
+  PharmacyEvents,
+  RxScaleEvents,
+  Topics,
+} from '../src/index.js';
 
 describe('event registry', () => {
   it('has at least one event type for every topic of the catalog', () => {
@@ -31,5 +39,28 @@ describe('event registry', () => {
       const schema = z.toJSONSchema(c.data, { io: 'input' }) as { required?: string[] };
       expect([c.type, schema.required]).toEqual([c.type, expect.arrayContaining(['pharmacy_uid'])]);
     }
+  });
+});
+
+describe(EventContractError.name, () => {
+  it('is classified permanent by the flag the consumer runtime reads, with a code from the one table', () => {
+    const error = new EventContractError('invalid_event', 'invalid pharmacy.stock.reserved event');
+    expect(error.permanent).toBe(true);
+    expect(ErrorCodes[error.code].permanent).toBe(true);
+  });
+});
+
+describe('ErrorCodes', () => {
+  it('spells every code in lower snake case and documents it', () => {
+    for (const [code, entry] of Object.entries(ErrorCodes)) {
+      expect(code).toMatch(/^[a-z]+(_[a-z]+)*$/);
+      expect(entry.doc.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('knows whether a code is permanent, and nothing about codes outside the table', () => {
+    expect(isPermanentErrorCode('invalid_json')).toBe(true);
+    expect(isPermanentErrorCode('unclassified')).toBe(false);
+    expect(isPermanentErrorCode('NOT_JSON')).toBeUndefined();
   });
 });

@@ -36,13 +36,18 @@ describe('rxscale.* events', () => {
         signature: 'A'.repeat(64),
         subscription: 'sub-1',
       });
+      const body = result.envelope.data as Record<string, string | number | null | undefined>;
+      const fieldOf = (name: string) => {
+        const v = body[name];
+        return v === undefined || v === null ? '' : String(v);
+      };
       expect(result.topic).toBe(topic);
       expect(result.key).toBe(uid);
       expect(result.event).toMatchObject({
         type: `rxscale.${eventType}`,
         subject: uid,
         rxscaleeventtype: eventType,
-        rxscaledeliverykey: `${eventType}:${result.envelope.timestamp}:${uid}`,
+        rxscaledeliverykey: `${eventType}:${result.envelope.timestamp}:${fieldOf('updated_at')}:${fieldOf('status')}:${fieldOf('stock')}:${uid}`,
         time: new Date(result.envelope.timestamp * 1000).toISOString(),
         receivedat: '2026-01-08T10:10:00.250Z',
         rxscalesignature: 'a'.repeat(64),

@@ -1,15 +1,20 @@
 import { setMaxListeners } from 'node:events';
-import { randomBytes } from 'node:crypto';
+import { createTestSchema, databaseUrl, type TestSchema } from '@rxbridge/testing';
 import pg from 'pg';
 import { PostgresRateBudget } from '../src/budget/postgres-rate-budget.js';
 import type { RxScalePriority } from '../src/budget/rate-budget.js';
 import { maxInAnyWindow } from './window-count.js';
 
-const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
-
 describe(PostgresRateBudget.name, () => {
-  const schema = `rxscale_budget_test_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Pool({ connectionString: url, max: 1 });
+  // Only the name is reserved: creating its schema is what the budget under test does.
+  let reserved: TestSchema;
+  let schema: string;
+  let admin: pg.Client;
+  beforeAll(async () => {
+    reserved = await createTestSchema('rxscale_budget_test', { create: false });
+    schema = reserved.name;
+    admin = reserved.sql;
+  });
   const pools: pg.Pool[] = [];
   const budgets: PostgresRateBudget[] = [];
 
@@ -19,7 +24,7 @@ describe(PostgresRateBudget.name, () => {
     perSecond?: number;
     perMinute?: number;
   }): Promise<PostgresRateBudget> {
-    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
     pools.push(pool);
     const budget = await PostgresRateBudget.create({ pool, schema, ...options });
     budgets.push(budget);
@@ -29,8 +34,7 @@ describe(PostgresRateBudget.name, () => {
   afterAll(async () => {
     await Promise.all(budgets.map((b) => b.close()));
     await Promise.all(pools.map((p) => p.end()));
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
+    await reserved.drop();
   });
 
   it('creates its schema idempotently, even from several replicas at once', async () => {
@@ -159,13 +163,13 @@ describe(PostgresRateBudget.name, () => {
 
   it('refuses a schema name that is not a plain identifier and needs a database', async () => {
     await expect(
-      PostgresRateBudget.create({ connectionString: url, schema: 'x"; DROP TABLE y; --' }),
+      PostgresRateBudget.create({ connectionString: databaseUrl, schema: 'x"; DROP TABLE y; --' }),
     ).rejects.toThrow('identifier');
     await expect(PostgresRateBudget.create({ schema })).rejects.toThrow('pg pool or a connection string');
   });
 
   it('fails the waiting call with the database error when the database is unreachable', async () => {
-    const budget = await PostgresRateBudget.create({ connectionString: url, schema, bucket: 'down' });
+    const budget = await PostgresRateBudget.create({ connectionString: databaseUrl, schema, bucket: 'down' });
     // Take the pool away under the budget: the next take cannot reach the database.
     await (budget as unknown as { pool: pg.Pool }).pool.end();
     await expect(budget.take('order-status')).rejects.toThrow(/pool/i);

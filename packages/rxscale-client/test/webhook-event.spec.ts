@@ -69,9 +69,12 @@ const created = {
 const raw = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 describe('webhook events', () => {
-  it('parses each documented event type and computes the documented dedup key', () => {
+  it('parses each documented event type and computes the dedup key', () => {
     const c = parseWebhook(raw(created));
-    expect(c).toMatchObject({ kind: 'event', dedupKey: 'pharmacy_order_created:1736331000:po-k4t9w2' });
+    expect(c).toMatchObject({
+      kind: 'event',
+      dedupKey: 'pharmacy_order_created:1736331000:1736330950:waiting for pharmacy::po-k4t9w2',
+    });
     const u = parseWebhook({
       ...created,
       event_type: 'pharmacy_order_updated',
@@ -95,8 +98,35 @@ describe('webhook events', () => {
         },
       }),
     );
-    expect(s).toMatchObject({ kind: 'event', dedupKey: 'pharmacy_sku_stock_updated:1736418000:psku-m51x' });
-    expect(webhookDedupKey({ event_type: 'x', timestamp: 1, data: { uid: 'a:b' } })).toBe('x:1:a:b');
+    expect(s).toMatchObject({
+      kind: 'event',
+      dedupKey: 'pharmacy_sku_stock_updated:1736418000:::10:psku-m51x',
+    });
+    expect(webhookDedupKey({ event_type: 'x', timestamp: 1, data: { uid: 'a:b' } })).toBe('x:1::::a:b');
+  });
+
+  it('tells two changes of one order within the same second apart, and repeats the key for a redelivery', () => {
+    const echo = {
+      event_type: 'pharmacy_order_updated',
+      timestamp: 1736417400,
+      data: { uid: 'po-1', status: 'pending review', updated_at: 1736417400 },
+    };
+    const cancel = { ...echo, data: { ...echo.data, status: 'cancelled' } };
+    expect(webhookDedupKey(echo)).toBe('pharmacy_order_updated:1736417400:1736417400:pending review::po-1');
+    expect(webhookDedupKey(cancel)).not.toBe(webhookDedupKey(echo));
+    expect(webhookDedupKey(structuredClone(cancel))).toBe(webhookDedupKey(cancel));
+    const stockA = {
+      event_type: 'pharmacy_sku_stock_updated',
+      timestamp: 5,
+      data: { uid: 'psku-1', stock: 3 },
+    };
+    expect(webhookDedupKey({ ...stockA, data: { ...stockA.data, stock: 4 } })).not.toBe(
+      webhookDedupKey(stockA),
+    );
+    // a value holding ':' cannot shift the uid: the key still ends with it
+    expect(webhookDedupKey({ event_type: 'x', timestamp: 1, data: { uid: 'u', status: 'a:b' } })).toBe(
+      'x:1::ab::u',
+    );
   });
 
   it('keeps a well-formed envelope of an unknown type as unrecognized instead of failing', () => {
@@ -110,7 +140,7 @@ describe('webhook events', () => {
     );
     expect(result).toMatchObject({
       kind: 'unrecognized',
-      dedupKey: 'pharmacy_payout_routed:1736331000:pay-1',
+      dedupKey: 'pharmacy_payout_routed:1736331000::::pay-1',
     });
   });
 

@@ -56,15 +56,23 @@ export const WebhookEvent = z.discriminatedUnion(
 export type WebhookEvent = z.infer<typeof WebhookEvent>;
 
 /**
- * The documented deduplication key of a webhook (API.md §11.5): `event_type` + `timestamp` + `data.uid`,
- * joined by `:`. Neither the type nor an integer contains one, so the key is unambiguous whatever the uid
- * holds. Defined once here: the gateway stores it with every record and consumers' inboxes compare it,
- * so every part of RxBridge must compute it the same way.
+ * The deduplication key of a webhook. RxScale documents `event_type` + `timestamp` + `data.uid` (API.md
+ * §11.5), but `timestamp` has one-second resolution: two real changes of one order within a second (our
+ * `pending review` echo and a cancellation, say) would share that key and the inbox would drop the second.
+ * So the key also carries what tells such changes apart when the body has it: `data.updated_at`,
+ * `data.status` and `data.stock` (§11.5 suggests the first two). A true redelivery repeats the body, so it
+ * still repeats the key. Form: `event_type:timestamp:updated_at:status:stock:uid`, absent parts empty; the
+ * uid comes last and nothing before it holds a `:` (an enum status, integers), so the key is unambiguous.
+ * Defined once here: the gateway stores it with every record and consumers' inboxes compare it, so every
+ * part of RxBridge computes it the same way.
  */
 export function webhookDedupKey(envelope: {
   event_type: string;
   timestamp: number;
-  data: { uid: string };
+  data: { uid: string; updated_at?: unknown; status?: unknown; stock?: unknown };
 }): string {
-  return `${envelope.event_type}:${envelope.timestamp}:${envelope.data.uid}`;
+  const { data } = envelope;
+  const part = (v: unknown) =>
+    typeof v === 'number' || typeof v === 'string' ? String(v).replaceAll(':', '') : '';
+  return `${envelope.event_type}:${envelope.timestamp}:${part(data.updated_at)}:${part(data.status)}:${part(data.stock)}:${data.uid}`;
 }

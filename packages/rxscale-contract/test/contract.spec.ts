@@ -1,3 +1,4 @@
+import { INVENTED_PATIENT, rxscaleAddress, rxscalePatientData } from '@rxbridge/testing';
 import { z } from 'zod';
 import {
   AuthErrorBody,
@@ -139,6 +140,19 @@ describe('RxScale contract', () => {
       const withExtra = { ...clone(orderCreatedEventExample.data), brand_new_field: { x: 1 } };
       const parsed = PharmacyOrder.parse(withExtra);
       expect((parsed as Record<string, unknown>)['brand_new_field']).toEqual({ x: 1 });
+    });
+
+    it("carries an order's patient data and addresses through as sent (an invented patient)", () => {
+      const order = clone(listOrdersExample.data[0]!) as Record<string, unknown>;
+      const patient = { uid: 'pat-invented-1', ...rxscalePatientData(INVENTED_PATIENT) };
+      const address = rxscaleAddress(INVENTED_PATIENT);
+      const parsed = PharmacyOrder.parse({
+        ...order,
+        patient_data: patient,
+        order: { uid: 'ord-invented-1', delivery_address: address, invoice_address: address },
+      });
+      expect(parsed.patient_data).toEqual(patient);
+      expect(parsed.order.delivery_address).toEqual(address);
     });
 
     it('accepts an older-revision order without the newest fields', () => {

@@ -1,5 +1,5 @@
 import { type INestMicroservice } from '@nestjs/common';
-import { type Admin, type Producer } from 'kafkajs';
+import { type Admin, type Consumer, type Producer } from 'kafkajs';
 import { RxScaleEventHeaders } from '@rxbridge/contracts';
 import {
   createPlumbingMicroservice,
@@ -12,18 +12,14 @@ import {
   type PlumbingServerOptions,
 } from '../src/index.js';
 import { EffectModule } from './support/effect.controller.js';
+import { brokers, createTopics, deleteTopics, kafkaClient, uniqueSuffix, waitFor } from '@rxbridge/testing';
 import {
-  brokers,
   count,
   createTestSchema,
-  createTopics,
-  deleteTopics,
   effectEvent,
-  kafkaClient,
+  type EffectData,
   offsetsCommittedToEnd,
   record,
-  suffix,
-  waitFor,
   type TestSchema,
 } from './support/plumbing-harness.js';
 
@@ -49,7 +45,7 @@ describe(PlumbingServer.name, () => {
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     db = await createTestSchema();
-    const id = suffix();
+    const id = uniqueSuffix();
     topic = `test.plumbing.${id}`;
     group = `plumbing-test-${id}`;
   });
@@ -159,9 +155,9 @@ describe(PlumbingServer.name, () => {
         return l.length === 4 ? l : undefined;
       }, 'four dead letters');
       expect(letters.map((l) => [l.sourceOffset, l.errorCode])).toEqual([
-        ['1', 'NOT_JSON'],
-        ['2', 'INVALID_CLOUD_EVENT'],
-        ['3', 'UNKNOWN_EVENT_TYPE'],
+        ['1', 'invalid_json'],
+        ['2', 'invalid_envelope'],
+        ['3', 'unknown_type'],
         ['4', 'REFUSED'],
       ]);
       for (const l of letters) {
@@ -224,7 +220,7 @@ describe(PlumbingServer.name, () => {
         'the record after the poison',
       );
       const letters = await listDeadLetters(kafka, group);
-      expect(letters.map((l) => l.errorCode)).toEqual(['NOT_JSON']);
+      expect(letters.map((l) => l.errorCode)).toEqual(['invalid_json']);
       await waitFor(() => offsetsCommittedToEnd(admin, group, topic), 'offsets committed');
     });
   });
@@ -320,6 +316,36 @@ describe(PlumbingServer.name, () => {
     });
   });
 
+  describe('preparing a run', () => {
+    it('hands each run its events before the transaction opens, and goes on when preparing fails', async () => {
+      /** ids prepared, and how many of them already had an effect when they were prepared */
+      const prepared: string[] = [];
+      let appliedWhenPrepared = 0;
+      let failNext = true;
+      await startConsumer(1, {
+        prepare: async (events) => {
+          prepared.push(...events.map((e) => e.id));
+          appliedWhenPrepared += await count(db.sql, 'SELECT 1 FROM effect WHERE event_id = ANY($1)', [
+            events.map((e) => e.id),
+          ]);
+          if (failNext) {
+            failNext = false;
+            throw new Error('RxScale unreachable while warming');
+          }
+        },
+      });
+      const events = Array.from({ length: 8 }, (_, i) => effectEvent({ key: `order-${i % 3}`, seq: i + 1 }));
+      await producer.send({ topic, messages: events.map((e) => record(e, (e.data as EffectData).key)) });
+      await waitFor(
+        async () => (await count(db.sql, 'SELECT 1 FROM effect')) === events.length,
+        'every event applied',
+      );
+      expect(new Set(prepared)).toEqual(new Set(events.map((e) => e.id)));
+      expect(appliedWhenPrepared).toBe(0);
+      expect(failNext).toBe(false);
+    });
+  });
+
   describe('configuration', () => {
     it('refuses bad options, naming each problem', () => {
       expect(
@@ -392,6 +418,32 @@ describe(PlumbingServer.name, () => {
         await second.app.close();
       }
     });
+    it('keeps its membership while a handler waits longer than the session timeout', async () => {
+      // A handler waiting for RxScale's rate budget (a source's minute window spent) can outlast the session:
+      // without heartbeats meanwhile the coordinator drops the member, the group rebalances and the record is
+      // read again.
+      const server = await startConsumer(1, { sessionTimeoutMs: 6_000 });
+      const consumer = server.unwrap<Consumer>();
+      let joins = 0;
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        joins++;
+      });
+      await producer.send({
+        topic,
+        messages: [record(effectEvent({ key: 'order-fast', seq: 1 }), 'order-fast')],
+      });
+      await waitFor(() => count(db.sql, 'SELECT 1 FROM effect'), 'a first record applied');
+      joins = 0;
+      const slow = effectEvent({ key: 'order-slow', seq: 1, holdMs: 10_000 });
+      await producer.send({ topic, messages: [record(slow, 'order-slow')] });
+      await waitFor(
+        async () => (await count(db.sql, "SELECT 1 FROM effect WHERE key = 'order-slow'")) === 1,
+        'the slow record applied',
+        { timeoutMs: 40_000 },
+      );
+      await waitFor(() => offsetsCommittedToEnd(admin, group, topic), 'offsets committed');
+      expect(joins).toBe(0);
+    }, 60_000);
   });
 
   describe('shutdown', () => {

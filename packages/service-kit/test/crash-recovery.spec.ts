@@ -1,16 +1,12 @@
 import { type Admin, type Producer } from 'kafkajs';
 import { runFixture, type Child } from './support/child-process.js';
+import { createTopics, deleteTopics, kafkaClient, uniqueSuffix, waitFor } from '@rxbridge/testing';
 import {
   count,
   createTestSchema,
-  createTopics,
-  deleteTopics,
   effectEvent,
-  kafkaClient,
   offsetsCommittedToEnd,
   record,
-  suffix,
-  waitFor,
   type TestSchema,
 } from './support/plumbing-harness.js';
 
@@ -29,7 +25,7 @@ describe('consumer process crashes and stops', () => {
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     db = await createTestSchema();
-    const id = suffix();
+    const id = uniqueSuffix();
     topic = `test.crash.${id}`;
     group = `crash-test-${id}`;
     await createTopics(admin, [

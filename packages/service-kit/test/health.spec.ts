@@ -9,9 +9,7 @@ import {
   kafkaHealthCheck,
   type HealthCheck,
 } from '../src/index.js';
-
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
-const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+import { brokers, databaseUrl } from '@rxbridge/testing';
 
 describe('health', () => {
   const pools: pg.Pool[] = [];
@@ -34,7 +32,7 @@ describe('health', () => {
   });
 
   it('is ready when the real database and Kafka answer', async () => {
-    const report = await checkReadiness([databaseHealthCheck(pool(DATABASE_URL)), kafkaCheck(KAFKA_BROKERS)]);
+    const report = await checkReadiness([databaseHealthCheck(pool(databaseUrl)), kafkaCheck(brokers)]);
     expect(report.status).toBe('ok');
     expect(report.checks.map((c) => [c.name, c.ok])).toEqual([
       ['database', true],
@@ -43,14 +41,14 @@ describe('health', () => {
   });
 
   it('keeps working across repeated checks on one admin client', async () => {
-    const check = kafkaCheck(KAFKA_BROKERS);
+    const check = kafkaCheck(brokers);
     for (let i = 0; i < 3; i++) await expect(check.check()).resolves.toBeUndefined();
   });
 
   it('names the database when it is unreachable, without its password', async () => {
     const report = await checkReadiness([
       databaseHealthCheck(pool('postgres://app:hunter2@127.0.0.1:1/rxbridge')),
-      kafkaCheck(KAFKA_BROKERS),
+      kafkaCheck(brokers),
     ]);
     expect(report.status).toBe('unavailable');
     const db = report.checks.find((c) => c.name === 'database')!;
@@ -62,7 +60,7 @@ describe('health', () => {
 
   it('names Kafka when the broker is unreachable', async () => {
     const report = await checkReadiness([
-      databaseHealthCheck(pool(DATABASE_URL)),
+      databaseHealthCheck(pool(databaseUrl)),
       kafkaCheck(['127.0.0.1:1']),
     ]);
     expect(report.status).toBe('unavailable');
@@ -87,17 +85,14 @@ describe('health', () => {
     }
 
     it('answers live without checking anything, and ready with the report', async () => {
-      const controller = await controllerWith([
-        databaseHealthCheck(pool(DATABASE_URL)),
-        kafkaCheck(KAFKA_BROKERS),
-      ]);
+      const controller = await controllerWith([databaseHealthCheck(pool(databaseUrl)), kafkaCheck(brokers)]);
       expect(controller.live()).toEqual({ status: 'ok' });
       await expect(controller.ready()).resolves.toMatchObject({ status: 'ok' });
     });
 
     it('answers ready with 503 naming the failed check', async () => {
       const controller = await controllerWith([
-        databaseHealthCheck(pool(DATABASE_URL)),
+        databaseHealthCheck(pool(databaseUrl)),
         kafkaCheck(['127.0.0.1:1']),
       ]);
       const error = await controller.ready().then(
@@ -118,7 +113,7 @@ describe('health', () => {
 
     it('builds its checks from a factory with injected dependencies', async () => {
       const app = await NestFactory.createApplicationContext(
-        HealthModule.forRoot({ useFactory: () => [databaseHealthCheck(pool(DATABASE_URL))] }),
+        HealthModule.forRoot({ useFactory: () => [databaseHealthCheck(pool(databaseUrl))] }),
         { logger: false },
       );
       closers.push(() => app.close());

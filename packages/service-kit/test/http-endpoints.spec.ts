@@ -10,7 +10,8 @@ import {
   ServiceMetrics,
   type HealthCheck,
 } from '../src/index.js';
-import { brokers, createTestSchema, type TestSchema } from './support/plumbing-harness.js';
+import { brokers } from '@rxbridge/testing';
+import { createTestSchema, type TestSchema } from './support/plumbing-harness.js';
 
 /** A small Nest app on Fastify serving the kit's endpoints over real HTTP, as a service does. */
 async function serve(

@@ -10,17 +10,8 @@ import {
   MetricsModule,
   ServiceMetrics,
 } from '../src/index.js';
-import {
-  brokers,
-  createTestSchema,
-  createTopics,
-  deleteTopics,
-  kafkaClient,
-  offsetsCommittedToEnd,
-  suffix,
-  waitFor,
-  type TestSchema,
-} from './support/plumbing-harness.js';
+import { brokers, createTopics, deleteTopics, kafkaClient, uniqueSuffix, waitFor } from '@rxbridge/testing';
+import { createTestSchema, offsetsCommittedToEnd, type TestSchema } from './support/plumbing-harness.js';
 import { wiredEvent, WiringModule } from './support/wiring.controller.js';
 
 /**
@@ -29,7 +20,7 @@ import { wiredEvent, WiringModule } from './support/wiring.controller.js';
  */
 describe(connectPlumbing.name, () => {
   const kafka = kafkaClient('hybrid-test');
-  const id = suffix();
+  const id = uniqueSuffix();
   const inTopic = `test.hybrid.in.${id}`;
   const outTopic = `test.hybrid.out.${id}`;
   const group = `hybrid-test-${id}`;

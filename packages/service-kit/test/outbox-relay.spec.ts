@@ -7,17 +7,8 @@ import {
   type OutboxMessage,
 } from '../src/index.js';
 import { runFixture, type Child } from './support/child-process.js';
-import {
-  brokers,
-  count,
-  createTestSchema,
-  createTopics,
-  effectEvent,
-  kafkaClient,
-  suffix,
-  waitFor,
-  type TestSchema,
-} from './support/plumbing-harness.js';
+import { brokers, createTopics, kafkaClient, uniqueSuffix, waitFor } from '@rxbridge/testing';
+import { count, createTestSchema, effectEvent, type TestSchema } from './support/plumbing-harness.js';
 
 interface Seen {
   id: string;
@@ -40,7 +31,7 @@ describe(OutboxRelay.name, () => {
     admin = kafka.admin();
     await admin.connect();
     db = await createTestSchema();
-    topic = `test.outbox.${suffix()}`;
+    topic = `test.outbox.${uniqueSuffix()}`;
     await createTopics(admin, [{ name: topic, partitions: 3 }]);
   });
   afterEach(async () => {
@@ -94,7 +85,7 @@ describe(OutboxRelay.name, () => {
   /** Everything that arrives on the topic, in arrival order per partition. */
   async function watch(): Promise<Seen[]> {
     const seen: Seen[] = [];
-    const groupId = `outbox-watch-${suffix()}`;
+    const groupId = `outbox-watch-${uniqueSuffix()}`;
     watchGroups.push(groupId);
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500 });
     consumers.push(consumer);
@@ -179,7 +170,7 @@ describe(OutboxRelay.name, () => {
   });
 
   it('retries a topic Kafka refuses with backoff, without holding back other topics, then publishes', async () => {
-    const missing = `test.outbox.missing.${suffix()}`;
+    const missing = `test.outbox.missing.${uniqueSuffix()}`;
     const relay = new OutboxRelay({
       dataSource: db.dataSource,
       kafka: {

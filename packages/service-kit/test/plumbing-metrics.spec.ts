@@ -60,7 +60,7 @@ describe(combineObservers.name, () => {
       expect.arrayContaining([
         'rxbridge_records_retried_total{topic="t",group="g",outcome="parked",service="s"} 1',
         'rxbridge_records_retried_total{topic="t",group="g",outcome="retry",service="s"} 1',
-        'rxbridge_records_dead_lettered_total{topic="t",group="g",outcome="UNCLASSIFIED",service="s"} 1',
+        'rxbridge_records_dead_lettered_total{topic="t",group="g",outcome="unclassified",service="s"} 1',
       ]),
     );
   });

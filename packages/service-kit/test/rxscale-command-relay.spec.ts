@@ -9,7 +9,8 @@ import {
   type RxscaleCommand,
   type RxscaleCommandRelayOptions,
 } from '../src/index.js';
-import { count, createTestSchema, waitFor, type TestSchema } from './support/plumbing-harness.js';
+import { waitFor } from '@rxbridge/testing';
+import { count, createTestSchema, type TestSchema } from './support/plumbing-harness.js';
 
 /** An executor that records what it was asked to do (the RxScale client is another part's). */
 function recording(

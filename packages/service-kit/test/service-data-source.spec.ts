@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { type MigrationInterface, type QueryRunner } from 'typeorm';
-import { createServiceDataSource, migrateServiceSchema } from '../src/index.js';
-
-const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
+import { createTestSchema, databaseUrl, type TestSchema } from '@rxbridge/testing';
+import { createServiceDataSource, migrateServiceSchema, runMigrateEntry } from '../src/index.js';
 
 class CreateWidgets1700000000000 implements MigrationInterface {
   name = 'CreateWidgets1700000000000';
@@ -26,19 +24,24 @@ class BrokenMigration1700000000001 implements MigrationInterface {
 }
 
 describe('service database', () => {
-  const schema = `kit_test_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
+  // Only the name is reserved: creating the schema is what the code under test does.
+  let reserved: TestSchema;
+  let schema: string;
+  let admin: pg.Client;
 
   beforeAll(async () => {
-    await admin.connect();
+    reserved = await createTestSchema('kit_test', { create: false });
+    schema = reserved.name;
+    admin = reserved.sql;
   });
-  afterAll(async () => {
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
-  });
+  afterAll(() => reserved.drop());
 
   it('creates its own schema, applies migrations there with its own migrations table, and never synchronizes', async () => {
-    const ds = createServiceDataSource({ url, schema, migrations: [CreateWidgets1700000000000] });
+    const ds = createServiceDataSource({
+      url: databaseUrl,
+      schema,
+      migrations: [CreateWidgets1700000000000],
+    });
     expect(ds.options.synchronize).toBe(false);
     await ds.initialize();
     try {
@@ -61,7 +64,7 @@ describe('service database', () => {
 
   it('rolls back a failing migration whole and reports it', async () => {
     const ds = createServiceDataSource({
-      url,
+      url: databaseUrl,
       schema,
       migrations: [CreateWidgets1700000000000, BrokenMigration1700000000001],
     });
@@ -84,7 +87,45 @@ describe('service database', () => {
 
   it('refuses a schema name that is not a plain identifier', () => {
     expect(() =>
-      createServiceDataSource({ url, schema: 'orders"; DROP SCHEMA public; --', migrations: [] }),
+      createServiceDataSource({
+        url: databaseUrl,
+        schema: 'orders"; DROP SCHEMA public; --',
+        migrations: [],
+      }),
     ).toThrow(/invalid schema name/);
+  });
+
+  it('runs as the one-shot entry of a deploy: 0 when applied or already there, 1 on a failed migration', async () => {
+    const entrySchema = `${schema}_entry`;
+    const env = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' };
+    try {
+      const first = await runMigrateEntry({
+        service: 'kit-test',
+        schema: entrySchema,
+        migrations: [CreateWidgets1700000000000],
+        env,
+      });
+      const again = await runMigrateEntry({
+        service: 'kit-test',
+        schema: entrySchema,
+        migrations: [CreateWidgets1700000000000],
+        env,
+      });
+      expect([first, again]).toEqual([0, 0]);
+      const widget = await admin.query(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'widget'",
+        [entrySchema],
+      );
+      expect(widget.rowCount).toBe(1);
+      const broken = await runMigrateEntry({
+        service: 'kit-test',
+        schema: entrySchema,
+        migrations: [CreateWidgets1700000000000, BrokenMigration1700000000001],
+        env,
+      });
+      expect(broken).toBe(1);
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS "${entrySchema}" CASCADE`);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { deadLetterTopic, type TopicDefinition } from '@rxbridge/contracts';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { provisionTopics } from '../src/index.js';
-import { kafkaClient, suffix } from './support/plumbing-harness.js';
+import { kafkaClient, uniqueSuffix } from '@rxbridge/testing';
 
 describe(provisionTopics.name, () => {
   const kafka = kafkaClient();
@@ -11,7 +11,7 @@ describe(provisionTopics.name, () => {
   beforeEach(async () => {
     admin = kafka.admin();
     await admin.connect();
-    const id = suffix();
+    const id = uniqueSuffix();
     topics = [
       {
         name: `test.provision.orders.${id}`,

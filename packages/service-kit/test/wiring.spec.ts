@@ -12,16 +12,11 @@ import {
   type CommandOutcome,
   type RxscaleCommand,
 } from '../src/index.js';
+import { brokers, createTopics, deleteTopics, kafkaClient, uniqueSuffix, waitFor } from '@rxbridge/testing';
 import {
-  brokers,
   count,
   createTestSchema,
-  createTopics,
-  deleteTopics,
-  kafkaClient,
   offsetsCommittedToEnd,
-  suffix,
-  waitFor,
   type TestSchema,
 } from './support/plumbing-harness.js';
 import { wiredEvent, WiringModule } from './support/wiring.controller.js';
@@ -57,7 +52,7 @@ interface Executed {
  */
 describe('service-kit wiring (consumer + outbox + commands + metrics + tracing + logging)', () => {
   const kafka = kafkaClient('wiring-test');
-  const id = suffix();
+  const id = uniqueSuffix();
   const inTopic = `test.wiring.in.${id}`;
   const outTopic = `test.wiring.out.${id}`;
   const group = `wiring-test-${id}`;
@@ -242,7 +237,7 @@ describe('service-kit wiring (consumer + outbox + commands + metrics + tracing +
         expect.arrayContaining([
           `rxbridge_records_handled_total{${labels},outcome="processed",service="wiring-test"} 3`,
           `rxbridge_records_dead_lettered_total{${labels},outcome="REFUSED",service="wiring-test"} 1`,
-          `rxbridge_records_dead_lettered_total{${labels},outcome="NOT_JSON",service="wiring-test"} 1`,
+          `rxbridge_records_dead_lettered_total{${labels},outcome="invalid_json",service="wiring-test"} 1`,
           `rxbridge_outbox_published_total{topic="${outTopic}",service="wiring-test"} 3`,
           `rxbridge_rxscale_commands_total{kind="test.call",outcome="done",service="wiring-test"} 2`,
         ]),

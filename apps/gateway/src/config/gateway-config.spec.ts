@@ -75,17 +75,27 @@ describe(loadGatewayConfig.name, () => {
       expect(problemsOf({ GATEWAY_WEBHOOK_SECRETS: '{}' })).toContain('at least one source');
     });
 
+    it('naming the listen variables that were renamed', () => {
+      const msg = problemsOf({
+        GATEWAY_WEBHOOK_SECRETS: secretsEnv,
+        GATEWAY_PORT: '3000',
+        GATEWAY_HOST: '0.0.0.0',
+      });
+      expect(msg).toContain('GATEWAY_PORT: was renamed HTTP_PORT');
+      expect(msg).toContain('GATEWAY_HOST: was renamed HTTP_HOST');
+    });
+
     it('naming every wrong variable at once', () => {
       const msg = problemsOf({
         GATEWAY_WEBHOOK_SECRETS: secretsEnv,
-        GATEWAY_PORT: 'eighty',
+        HTTP_PORT: 'eighty',
         GATEWAY_PRODUCE_BUDGET_MS: '0',
         GATEWAY_BODY_LIMIT_BYTES: '-1',
         KAFKA_BROKERS: 'no-port',
         GATEWAY_MAX_EVENT_AGE_SECONDS: 'soon',
       });
       for (const v of [
-        'GATEWAY_PORT',
+        'HTTP_PORT',
         'GATEWAY_PRODUCE_BUDGET_MS',
         'GATEWAY_BODY_LIMIT_BYTES',
         'KAFKA_BROKERS',

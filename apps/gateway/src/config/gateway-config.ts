@@ -2,6 +2,9 @@ import { Topics } from '@rxbridge/contracts';
 import {
   configSchema,
   envInt,
+  envJson,
+  envVar,
+  httpConfig,
   kafkaConfig,
   loadConfig,
   logConfig,
@@ -40,39 +43,66 @@ export type WebhookSecrets = z.infer<typeof WebhookSecretsSchema>;
 
 const gatewaySection = z
   .looseObject({
-    GATEWAY_PORT: envInt({ min: 0, max: 65535, default: 3000 }),
-    GATEWAY_HOST: z.string().min(1).optional(),
-    GATEWAY_BODY_LIMIT_BYTES: envInt({ min: 1, default: 1024 * 1024 }),
-    GATEWAY_PRODUCE_BUDGET_MS: envInt({ min: 1, default: 3000 }),
-    GATEWAY_PRODUCE_LINGER_MS: envInt({ min: 0, max: 1000, default: 2 }),
-    GATEWAY_PRODUCE_MAX_BATCH: envInt({ min: 1, default: 500 }),
-    GATEWAY_PRODUCE_MAX_BATCH_BYTES: envInt({ min: 1024, default: 512 * 1024 }),
-    GATEWAY_PRODUCE_LANES: envInt({ min: 1, max: 16, default: 2 }),
-    GATEWAY_RETRY_AFTER_SECONDS: envInt({ min: 0, default: 5 }),
+    GATEWAY_BODY_LIMIT_BYTES: envVar(envInt({ min: 1, default: 1024 * 1024 }), {
+      description: 'Larger webhook bodies get 413',
+      default: '1048576',
+    }),
+    GATEWAY_PRODUCE_BUDGET_MS: envVar(envInt({ min: 1, default: 3000 }), {
+      description: 'Time from receipt within which Kafka must acknowledge, else 503 (RxScale waits 5 s)',
+      default: '3000',
+    }),
+    GATEWAY_PRODUCE_LINGER_MS: envVar(envInt({ min: 0, max: 1000, default: 2 }), {
+      description: 'How long the first record of a batch waits for others',
+      default: '2',
+    }),
+    GATEWAY_PRODUCE_MAX_BATCH: envVar(envInt({ min: 1, default: 500 }), {
+      description: 'Records per produce call at most',
+      default: '500',
+    }),
+    GATEWAY_PRODUCE_MAX_BATCH_BYTES: envVar(envInt({ min: 1024, default: 512 * 1024 }), {
+      description: 'Record bytes per produce call at most (a larger record goes alone)',
+      default: '524288',
+    }),
+    GATEWAY_PRODUCE_LANES: envVar(envInt({ min: 1, max: 16, default: 2 }), {
+      description: "Idempotent producers side by side; a record's lane follows its key",
+      default: '2',
+    }),
+    GATEWAY_RETRY_AFTER_SECONDS: envVar(envInt({ min: 0, default: 5 }), {
+      description: 'Retry-After on a 503',
+      default: '5',
+    }),
     /** Unset: no age check. RxScale's signature covers no timestamp, so this is the only replay guard. */
-    GATEWAY_MAX_EVENT_AGE_SECONDS: envInt({ min: 1 }).optional(),
-    GATEWAY_WEBHOOK_SECRETS: z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          // JSON.parse's own message quotes the text around the error, which would put a secret in a log.
-          ctx.addIssue({
-            code: 'custom',
-            message: 'is not valid JSON: { "<source>": { "<event_type>": ["<secret>", ...] } }',
-          });
-          return z.NEVER;
-        }
-      })
-      .pipe(WebhookSecretsSchema),
+    GATEWAY_MAX_EVENT_AGE_SECONDS: envVar(envInt({ min: 1 }).optional(), {
+      description:
+        'Refuse (400) signed events whose envelope timestamp is older than this, or over 300 s in the future; unset: no check',
+    }),
+    GATEWAY_WEBHOOK_SECRETS: envVar(
+      envJson('is not valid JSON: { "<source>": { "<event_type>": ["<secret>", ...] } }').pipe(
+        WebhookSecretsSchema,
+      ),
+      {
+        description:
+          'Signing secrets per source and event type, JSON { "<source>": { "<event_type>": ["<secret>", ...] } }; list several to rotate',
+        secret: true,
+        example: '{"default":{"pharmacy_order_created":["<signing secret>"]}}',
+      },
+    ),
   })
-  .transform((e) => ({
-    http: {
-      port: e.GATEWAY_PORT,
-      host: e.GATEWAY_HOST ?? '127.0.0.1',
-      bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES,
+  .superRefine(
+    (env, ctx) => {
+      // Renamed to the one name every part uses (service-kit httpConfig); a stale deployment fails loudly
+      // instead of listening somewhere it did not ask for.
+      for (const [old, now] of [
+        ['GATEWAY_PORT', 'HTTP_PORT'],
+        ['GATEWAY_HOST', 'HTTP_HOST'],
+      ] as const)
+        if (env[old] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [old], message: `was renamed ${now}` });
     },
+    { when: () => true },
+  )
+  .transform((e) => ({
+    http: { bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES },
     produce: {
       budgetMs: e.GATEWAY_PRODUCE_BUDGET_MS,
       lingerMs: e.GATEWAY_PRODUCE_LINGER_MS,
@@ -87,6 +117,8 @@ const gatewaySection = z
 export const GatewayConfigSchema = configSchema({
   kafka: kafkaConfig('rxbridge-gateway'),
   log: logConfig(),
+  // 127.0.0.1 unless told: the gateway is the part that faces the internet, so it is exposed on purpose.
+  http: httpConfig(3000, { defaultHost: '127.0.0.1' }),
   gateway: gatewaySection,
 });
 
@@ -112,6 +144,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const c = loadConfig(GatewayConfigSchema, env);
   return {
     ...c.gateway,
+    http: { ...c.http, ...c.gateway.http },
     kafka: c.kafka,
     topics: {
       pharmacyOrders: Topics.rxscalePharmacyOrders.name,

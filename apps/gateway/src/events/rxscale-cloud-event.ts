@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  CLOUDEVENTS_JSON_CONTENT_TYPE,
   EventHeaders,
   RxScaleEventHeaders,
   Topics,
@@ -56,7 +57,7 @@ export function kafkaRecord(
     key: built.key,
     value: cloudEventJson(e),
     headers: {
-      [EventHeaders.contentType]: 'application/cloudevents+json',
+      [EventHeaders.contentType]: CLOUDEVENTS_JSON_CONTENT_TYPE,
       [EventHeaders.eventType]: e.type,
       [EventHeaders.traceparent]: trace.traceparent,
       [EventHeaders.correlationId]: trace.correlationid,

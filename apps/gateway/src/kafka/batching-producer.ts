@@ -1,4 +1,5 @@
 import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { ErrorCode } from '@rxbridge/contracts';
 
 /**
  * Gathers records from concurrent requests into one `sendBatch` (acks=all) after a short linger, so
@@ -24,7 +25,7 @@ interface Pending {
 }
 
 export class BudgetExceededError extends Error {
-  readonly code = 'produce_budget_exceeded';
+  readonly code = 'produce_budget_exceeded' satisfies ErrorCode;
   constructor(budgetMs: number) {
     super(`record not acknowledged by Kafka within ${budgetMs} ms`);
     this.name = 'BudgetExceededError';
@@ -32,7 +33,7 @@ export class BudgetExceededError extends Error {
 }
 
 export class ProducerClosedError extends Error {
-  readonly code = 'producer_closed';
+  readonly code = 'producer_closed' satisfies ErrorCode;
   constructor() {
     super('the producer is closing; no new records are taken');
     this.name = 'ProducerClosedError';
@@ -112,11 +113,15 @@ export class BatchingProducer {
   }
 
   private schedule(): void {
-    if (this.inFlight || this.timer) return;
+    if (this.inFlight) return;
+    // A full batch goes at once, also while the linger of its first record is still running.
     if (this.queue.length >= this.options.maxBatch || this.options.lingerMs === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
       this.flush();
       return;
     }
+    if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush();

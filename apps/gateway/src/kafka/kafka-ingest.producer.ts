@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { HealthCheck, ServiceLogger } from '@rxbridge/service-kit';
-import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
+import { createKafkaClient, type HealthCheck, type ServiceLogger } from '@rxbridge/service-kit';
+import { type Message, type Producer } from 'kafkajs';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER } from '../gateway.tokens.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -72,6 +72,14 @@ class ProducerLane {
   }
 }
 
+/** What the webhook use case needs of a producer; KafkaIngestProducer is the one that runs. */
+export interface WebhookProducer {
+  /** Resolves once the record is stored (acks=all); rejects when it is not within budgetMs. */
+  produce(topic: string, message: Message, budgetMs: number): Promise<void>;
+  /** For /health/ready. */
+  readinessCheck(): HealthCheck;
+}
+
 /**
  * The gateway's Kafka producers: idempotent, acks=all, retrying without end (kafkajs's default for an
  * idempotent producer) so a batch handed over is never given up; callers stop waiting after their budget
@@ -79,7 +87,7 @@ class ProducerLane {
  * request; a record's lane is chosen by its key, so one order's (or SKU's) events keep their order.
  */
 @Injectable()
-export class KafkaIngestProducer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class KafkaIngestProducer implements WebhookProducer, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly lanes: ProducerLane[];
 
   constructor(
@@ -87,10 +95,12 @@ export class KafkaIngestProducer implements OnApplicationBootstrap, OnApplicatio
     @Inject(GATEWAY_LOGGER) logger: ServiceLogger,
     metrics: GatewayMetrics,
   ) {
-    const kafka = new Kafka({
+    // kafkajs's own lines through the gateway's pino logger at WARN (the factory's level): a broker that goes
+    // away shows in the log. The hot path (the batcher and its produce calls) is untouched by this.
+    const kafka = createKafkaClient({
       clientId: config.kafka.clientId,
       brokers: config.kafka.brokers,
-      logLevel: logLevel.NOTHING,
+      logger,
       connectionTimeout: 3000,
       // Short backoff so a batch stuck while the broker was away goes through soon after it is back.
       retry: { initialRetryTime: 100, maxRetryTime: 1000 },
@@ -139,7 +149,7 @@ export class KafkaIngestProducer implements OnApplicationBootstrap, OnApplicatio
 }
 
 /** FNV-1a: cheap and stable, so one key always takes the same lane. */
-function laneOf(key: string, lanes: number): number {
+export function laneOf(key: string, lanes: number): number {
   if (lanes === 1) return 0;
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {

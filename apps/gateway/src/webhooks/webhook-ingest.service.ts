@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ErrorCode } from '@rxbridge/contracts';
 import { RxScaleWebhookError, assertWebhookAge } from '@rxbridge/rxscale-client';
 import { outgoingTraceHeaders, traceFromHeaders } from '@rxbridge/service-kit';
 import type { ServiceLogger } from '@rxbridge/service-kit';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { buildWebhookEvent, configuredTopic, kafkaRecord } from '../events/rxscale-cloud-event.js';
-import { GATEWAY_CONFIG, GATEWAY_LOGGER } from '../gateway.tokens.js';
-import { KafkaIngestProducer } from '../kafka/kafka-ingest.producer.js';
+import { GATEWAY_CONFIG, GATEWAY_LOGGER, WEBHOOK_PRODUCER } from '../gateway.tokens.js';
+import type { WebhookProducer } from '../kafka/kafka-ingest.producer.js';
 import { GatewayMetrics, type WebhookOutcome } from '../metrics/gateway-metrics.js';
 import { WebhookSecretBook } from './webhook-secrets.js';
 import { VERIFY_WEBHOOK_SIGNATURE, type VerifyWebhookSignature } from './signature-verifier.js';
@@ -41,7 +42,7 @@ export class WebhookIngestService {
     @Inject(GATEWAY_LOGGER) private readonly logger: ServiceLogger,
     @Inject(VERIFY_WEBHOOK_SIGNATURE) private readonly verify: VerifyWebhookSignature,
     private readonly secrets: WebhookSecretBook,
-    private readonly producer: KafkaIngestProducer,
+    @Inject(WEBHOOK_PRODUCER) private readonly producer: WebhookProducer,
     private readonly metrics: GatewayMetrics,
   ) {}
 
@@ -105,7 +106,11 @@ export class WebhookIngestService {
       return {
         status: 503,
         outcome: 'not_stored',
-        body: { status: 'error', error: 'unavailable', message: 'not stored; deliver again' },
+        body: {
+          status: 'error',
+          error: 'unavailable' satisfies ErrorCode,
+          message: 'not stored; deliver again',
+        },
         headers: { 'retry-after': String(this.config.produce.retryAfterSeconds) },
       };
     }
@@ -116,6 +121,6 @@ export class WebhookIngestService {
   }
 }
 
-function refuse(status: number, outcome: WebhookOutcome, error: string, message?: string): WebhookAnswer {
+function refuse(status: number, outcome: WebhookOutcome, error: ErrorCode, message?: string): WebhookAnswer {
   return { status, outcome, body: { status: 'error', error, ...(message ? { message } : {}) } };
 }

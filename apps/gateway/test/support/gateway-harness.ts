@@ -1,12 +1,24 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import type { IHeaders } from 'kafkajs';
 import { Topics } from '@rxbridge/contracts';
 import { createLogger, topicConfigEntries, type ServiceLogger } from '@rxbridge/service-kit';
+import {
+  brokers,
+  createTopics,
+  deleteGroups,
+  deleteTopics as deleteNamedTopics,
+  INVENTED_PATIENT,
+  kafkaClient,
+  rxscaleAddress,
+  uniqueSuffix,
+} from '@rxbridge/testing';
 import { loadGatewayConfig, type GatewayConfig } from '../../src/config/gateway-config.js';
 import { createGatewayApp } from '../../src/gateway-app.js';
+import type { WebhookProducer } from '../../src/kafka/kafka-ingest.producer.js';
 
-export const sharedBrokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+/** The tests' brokers as the gateway's KAFKA_BROKERS takes them. */
+export const sharedBrokers = brokers.join(',');
 
 export const secrets = {
   ordersNew: 'whsec_test_orders_new_0001',
@@ -25,77 +37,63 @@ export const webhookSecretsEnv = JSON.stringify({
   'pharmacy-b': { pharmacy_order_created: [secrets.pharmacyB] },
 });
 
-export function suffix(): string {
-  return randomBytes(4).toString('hex');
-}
-
 export interface TestTopics {
   pharmacyOrders: string;
   pharmacySkus: string;
   unrecognized: string;
 }
 
-export function kafkaAdmin(brokers: string) {
-  return new Kafka({
-    clientId: 'gateway-test',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  }).admin();
+export function kafkaAdmin(brokerList: string) {
+  return kafkaClient('gateway-test', brokerList.split(',')).admin();
 }
 
-export async function createTestTopics(brokers: string): Promise<TestTopics> {
-  const s = suffix();
+export async function createTestTopics(brokerList: string): Promise<TestTopics> {
+  const s = uniqueSuffix();
   const topics = {
     pharmacyOrders: `test.gateway.${s}.rxscale.pharmacy-orders.v1`,
     pharmacySkus: `test.gateway.${s}.rxscale.pharmacy-skus.v1`,
     unrecognized: `test.gateway.${s}.rxscale.unrecognized.v1`,
   };
-  const admin = kafkaAdmin(brokers);
+  const admin = kafkaAdmin(brokerList);
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        // The catalog's settings (record size limit included), under test names.
-        {
-          topic: topics.pharmacyOrders,
-          numPartitions: 3,
-          replicationFactor: 1,
-          configEntries: topicConfigEntries(Topics.rxscalePharmacyOrders),
-        },
-        {
-          topic: topics.pharmacySkus,
-          numPartitions: 3,
-          replicationFactor: 1,
-          configEntries: topicConfigEntries(Topics.rxscalePharmacySkus),
-        },
-        {
-          topic: topics.unrecognized,
-          numPartitions: 1,
-          replicationFactor: 1,
-          configEntries: topicConfigEntries(Topics.rxscaleUnrecognized),
-        },
-      ],
-    });
+    // The catalog's settings (record size limit included), under test names.
+    await createTopics(admin, [
+      {
+        name: topics.pharmacyOrders,
+        partitions: 3,
+        configEntries: topicConfigEntries(Topics.rxscalePharmacyOrders),
+      },
+      {
+        name: topics.pharmacySkus,
+        partitions: 3,
+        configEntries: topicConfigEntries(Topics.rxscalePharmacySkus),
+      },
+      {
+        name: topics.unrecognized,
+        partitions: 1,
+        configEntries: topicConfigEntries(Topics.rxscaleUnrecognized),
+      },
+    ]);
   } finally {
     await admin.disconnect();
   }
   return topics;
 }
 
-export async function deleteTopics(brokers: string, topics: TestTopics): Promise<void> {
-  const admin = kafkaAdmin(brokers);
+export async function deleteTopics(brokerList: string, topics: TestTopics): Promise<void> {
+  const admin = kafkaAdmin(brokerList);
   await admin.connect();
   try {
-    await admin.deleteTopics({ topics: Object.values(topics) });
+    await deleteNamedTopics(admin, Object.values<string>({ ...topics }));
   } finally {
     await admin.disconnect();
   }
 }
 
 /** Sum of every partition's end offset per topic: equal before and after means nothing was produced. */
-export async function endOffsets(brokers: string, topics: TestTopics): Promise<Record<string, number>> {
-  const admin = kafkaAdmin(brokers);
+export async function endOffsets(brokerList: string, topics: TestTopics): Promise<Record<string, number>> {
+  const admin = kafkaAdmin(brokerList);
   await admin.connect();
   try {
     const out: Record<string, number> = {};
@@ -117,19 +115,18 @@ export interface ReadRecord {
 }
 
 /** Every record on the topic, read from the beginning up to the end offsets taken now. */
-export async function readTopic(brokers: string, topic: string): Promise<ReadRecord[]> {
-  const kafka = new Kafka({
-    clientId: 'gateway-test-reader',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
+export async function readTopic(brokerList: string, topic: string): Promise<ReadRecord[]> {
+  const kafka = kafkaClient('gateway-test-reader', brokerList.split(','));
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-  await admin.disconnect();
   const total = [...ends.values()].reduce((a, b) => a + b, 0);
-  if (total === 0) return [];
-  const consumer = kafka.consumer({ groupId: `gateway-test-reader-${suffix()}` });
+  if (total === 0) {
+    await admin.disconnect();
+    return [];
+  }
+  const groupId = `gateway-test-reader-${uniqueSuffix()}`;
+  const consumer = kafka.consumer({ groupId });
   const records: ReadRecord[] = [];
   await consumer.connect();
   try {
@@ -159,6 +156,8 @@ export async function readTopic(brokers: string, topic: string): Promise<ReadRec
     });
   } finally {
     await consumer.disconnect();
+    await deleteGroups(admin, [groupId]);
+    await admin.disconnect();
   }
   return records;
 }
@@ -169,22 +168,24 @@ function headersOf(h: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
+/** The gateway on a free port; `producer` replaces its Kafka producers (tests that need no broker). */
 export async function startGateway(
-  brokers: string,
+  brokerList: string,
   topics: TestTopics,
   env: Record<string, string> = {},
   logger: ServiceLogger = createLogger({ service: 'gateway-test', level: 'silent' }),
+  producer?: WebhookProducer,
 ): Promise<{ app: NestFastifyApplication; url: string; config: GatewayConfig }> {
   const config = {
     ...loadGatewayConfig({
-      KAFKA_BROKERS: brokers,
-      GATEWAY_PORT: '0',
+      KAFKA_BROKERS: brokerList,
+      HTTP_PORT: '0',
       GATEWAY_WEBHOOK_SECRETS: webhookSecretsEnv,
       ...env,
     }),
     topics,
   };
-  const app = await createGatewayApp(config, logger);
+  const app = await createGatewayApp(config, logger, producer);
   await app.listen(config.http.port, '127.0.0.1');
   const url = await app.getUrl();
   return { app, url: url.replace('[::1]', '127.0.0.1'), config };
@@ -196,10 +197,10 @@ export function sign(body: Buffer | string, secret: string): string {
 
 let counter = 0;
 
-/** An invented pharmacy_order_created / _updated envelope (no real person). */
+/** A pharmacy_order_created / _updated envelope for an invented patient. */
 export function orderEnvelope(
   eventType = 'pharmacy_order_created',
-  uid = `po-${suffix()}-${++counter}`,
+  uid = `po-${uniqueSuffix()}-${++counter}`,
 ): string {
   return JSON.stringify({
     event_type: eventType,
@@ -216,14 +217,14 @@ export function orderEnvelope(
       pharmacy: { uid: 'ph-test01', display_name: 'Testapotheke Beispielweg' },
       order: {
         uid: `ord-${uid}`,
-        delivery_address: { first_name: 'Erika', last_name: 'Beispiel', city: 'Musterstadt' },
+        delivery_address: rxscaleAddress(INVENTED_PATIENT),
       },
       order_items: [{ uid: 'oi-1', amount: 1, sku: { pzn: '00000001' } }],
     },
   });
 }
 
-export function skuEnvelope(uid = `psku-${suffix()}`): string {
+export function skuEnvelope(uid = `psku-${uniqueSuffix()}`): string {
   return JSON.stringify({
     event_type: 'pharmacy_sku_stock_updated',
     timestamp: Math.floor(Date.now() / 1000),

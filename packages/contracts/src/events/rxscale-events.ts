@@ -33,7 +33,7 @@ export const RxScaleWebhookEnvelope = z.looseObject({
 });
 export type RxScaleWebhookEnvelope = z.infer<typeof RxScaleWebhookEnvelope>;
 
-/** RxScale's documented deduplication key (API.md §11.5), as the RxScale contract defines it. */
+/** The deduplication key of a webhook as the RxScale contract defines it (API.md §11.5, plus the fields that tell changes within one second apart). */
 export function rxscaleDeliveryKey(
   envelope: Pick<RxScaleWebhookEnvelope, 'event_type' | 'timestamp' | 'data'>,
 ): string {
@@ -51,7 +51,10 @@ const RxScaleCloudEventBase = CloudEventSchema.omit({ data: true }).extend({
   subject: Uid.describe('data.uid of the webhook body'),
   data_base64: z.base64().min(1).describe('the webhook body exactly as received, base64'),
   rxscaleeventtype: z.string().min(1).max(200).describe("the body's event_type"),
-  rxscaledeliverykey: z.string().min(1).describe("RxScale's dedup key: event_type:timestamp:data.uid"),
+  rxscaledeliverykey: z
+    .string()
+    .min(1)
+    .describe('the dedup key: event_type:timestamp:updated_at:status:stock:data.uid'),
   receivedat: Timestamp.describe('when the gateway received the webhook'),
   rxscalesignature: z
     .string()

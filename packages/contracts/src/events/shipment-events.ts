@@ -57,12 +57,41 @@ export const ShipmentFlagged = z
     pharmacy_uid: Uid,
     pharmacy_order_uid: Uid,
     shipment_uid: Uid,
-    ...Tracking,
+    // Nullable since a pickup order handed over to the patient has no carrier or tracking number (v1 had
+    // no consumer outside RxBridge when this was relaxed).
+    carrier: Tracking.carrier.nullable(),
+    tracking_number: Tracking.tracking_number.nullable(),
+    tracking_url: Tracking.tracking_url,
     reason: Reason,
     flagged_at: Timestamp,
   })
   .meta({
     description:
-      'The order was cancelled after its shipment left: someone has to recall it with the carrier.',
+      'The order was cancelled after its shipment left (or after the patient collected it): a person has to act.',
   });
 export type ShipmentFlagged = z.infer<typeof ShipmentFlagged>;
+
+export const ShipmentHandedOver = z
+  .object({
+    pharmacy_uid: Uid,
+    pharmacy_order_uid: Uid,
+    shipment_uid: Uid,
+    handed_over_at: Timestamp,
+  })
+  .meta({
+    description:
+      'The patient collected a pickup order at the pharmacy; RxScale is told and the order completes.',
+  });
+export type ShipmentHandedOver = z.infer<typeof ShipmentHandedOver>;
+
+export const ShipmentDelivered = z
+  .object({
+    pharmacy_uid: Uid,
+    pharmacy_order_uid: Uid,
+    shipment_uid: Uid,
+    carrier: Tracking.carrier,
+    tracking_number: Tracking.tracking_number,
+    delivered_at: Timestamp,
+  })
+  .meta({ description: 'The carrier delivered the shipment to the patient.' });
+export type ShipmentDelivered = z.infer<typeof ShipmentDelivered>;

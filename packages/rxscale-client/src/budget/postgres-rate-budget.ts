@@ -204,10 +204,22 @@ BEGIN
     WHERE w.bucket = p_bucket AND w.instance_id <> p_instance AND w.rank < p_rank AND w.expires_at > v_now
   ) INTO v_blocked;
 
-  SELECT count(*) FILTER (WHERE t.taken_at > v_now - p_second_ms * v_ms), count(*), max(t.taken_at)
-    INTO v_in_second, v_in_minute, v_last
-    FROM "${schema}".token_log t
-    WHERE t.bucket = p_bucket AND t.taken_at > v_now - p_minute_ms * v_ms;
+  -- Every second window holds at most p_per_second tokens (checked below before each grant), so a minute
+  -- window holds at most p_per_second * ceil(minute / second). When that is within p_per_minute the minute
+  -- cannot bind and is not counted: counting it read every token of the last minute on each take (5.4 ms
+  -- at 12,000 tokens, serialising the bucket's takers), where the last second is a few rows.
+  IF p_per_minute >= p_per_second * ceil(p_minute_ms::numeric / p_second_ms) THEN
+    SELECT count(*) FILTER (WHERE t.taken_at > v_now - p_second_ms * v_ms), max(t.taken_at)
+      INTO v_in_second, v_last
+      FROM "${schema}".token_log t
+      WHERE t.bucket = p_bucket AND t.taken_at > v_now - greatest(p_second_ms, p_spacing_ms) * v_ms;
+    v_in_minute := 0;
+  ELSE
+    SELECT count(*) FILTER (WHERE t.taken_at > v_now - p_second_ms * v_ms), count(*), max(t.taken_at)
+      INTO v_in_second, v_in_minute, v_last
+      FROM "${schema}".token_log t
+      WHERE t.bucket = p_bucket AND t.taken_at > v_now - p_minute_ms * v_ms;
+  END IF;
 
   IF NOT v_blocked AND v_in_second < p_per_second AND v_in_minute < p_per_minute
      AND (v_last IS NULL OR v_last <= v_now - p_spacing_ms * v_ms) THEN

@@ -111,7 +111,7 @@ export function parseWebhook(body: unknown, eventHeader?: string | readonly stri
           : webhookDedupKey({
               event_type: envelope.data.event_type,
               timestamp: envelope.data.timestamp,
-              data: { uid },
+              data: { ...(data as Record<string, unknown>), uid },
             }),
     };
   }

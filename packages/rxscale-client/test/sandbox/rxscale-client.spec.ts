@@ -18,8 +18,9 @@ import {
   type RxScaleResponseEvent,
 } from '../../src/index.js';
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
+import { sandboxAdminOk, startTestSandbox } from '@rxbridge/testing/sandbox';
 import { z } from 'zod';
-import { admin, requestLog, setupChain, type Chain } from './sandbox-chain.js';
+import { requestLog, setupChain, type Chain } from './sandbox-chain.js';
 
 describe(RxScaleClient.name, () => {
   let sb: RunningSandbox;
@@ -29,7 +30,7 @@ describe(RxScaleClient.name, () => {
   const budget = new InProcessRateBudget();
 
   beforeAll(async () => {
-    sb = await startSandbox({ port: 0, rateLimit: true });
+    sb = await startTestSandbox(startSandbox, { rateLimit: true });
     chain = await setupChain(sb);
   });
   afterAll(async () => {
@@ -38,7 +39,7 @@ describe(RxScaleClient.name, () => {
     await sb.close();
   });
   afterEach(async () => {
-    await admin(sb, 'DELETE', '/faults');
+    await sandboxAdminOk(sb, 'DELETE', '/faults');
   });
 
   function client(overrides: Partial<RxScaleClientOptions> = {}): RxScaleClient {
@@ -98,12 +99,12 @@ describe(RxScaleClient.name, () => {
         tracking_number: 'JJD000390007',
         tracking_url: 'https://tracking.example/JJD000390007',
       });
-      const history = await admin<Array<{ to: string }>>(sb, 'GET', `/orders/${uid}/history`);
+      const history = await sandboxAdminOk<Array<{ to: string }>>(sb, 'GET', `/orders/${uid}/history`);
       expect(history.map((h) => h.to)).toEqual(
         expect.arrayContaining(['pending review', 'on-hold', 'in-progress', 'ready_for_pickup', 'completed']),
       );
       expect((await c.getPharmacyOrder(uid)).status).toBe('completed');
-      const sku = await admin<{ stock: number }>(sb, 'GET', `/pharmacy-skus/${chain.skuUids[1]!}`);
+      const sku = await sandboxAdminOk<{ stock: number }>(sb, 'GET', `/pharmacy-skus/${chain.skuUids[1]!}`);
       expect(sku.stock).toBe(48);
     });
 
@@ -146,10 +147,13 @@ describe(RxScaleClient.name, () => {
       const c = client();
       const uid = chain.skuUids[10]!;
       await c.updatePharmacySku(uid, { price: 2349, stock: 12 });
-      expect(await admin(sb, 'GET', `/pharmacy-skus/${uid}`)).toMatchObject({ price: 2349, stock: 12 });
+      expect(await sandboxAdminOk(sb, 'GET', `/pharmacy-skus/${uid}`)).toMatchObject({
+        price: 2349,
+        stock: 12,
+      });
       await c.updatePharmacySkuStock(uid, 7);
       await c.updatePharmacySkuExternalId(uid, 'WAWI-448812');
-      expect(await admin(sb, 'GET', `/pharmacy-skus/${uid}`)).toMatchObject({
+      expect(await sandboxAdminOk(sb, 'GET', `/pharmacy-skus/${uid}`)).toMatchObject({
         stock: 7,
         external_id: 'WAWI-448812',
       });
@@ -260,7 +264,7 @@ describe(RxScaleClient.name, () => {
     });
 
     it('retries a 5xx and then succeeds, with one request id and a hook event per attempt', async () => {
-      await admin(sb, 'POST', '/faults', {
+      await sandboxAdminOk(sb, 'POST', '/faults', {
         kind: 'error',
         status: 503,
         count: 2,
@@ -278,7 +282,11 @@ describe(RxScaleClient.name, () => {
     });
 
     it('gives up on a persistent 5xx with a server error', async () => {
-      await admin(sb, 'POST', '/faults', { kind: 'error', status: 500, endpoint: { path: '/health/' } });
+      await sandboxAdminOk(sb, 'POST', '/faults', {
+        kind: 'error',
+        status: 500,
+        endpoint: { path: '/health/' },
+      });
       const error = await client({ retry: { maxAttempts: 2, baseDelayMs: 10 } })
         .health()
         .catch((e: unknown) => e);
@@ -287,7 +295,7 @@ describe(RxScaleClient.name, () => {
     });
 
     it('waits as a 429 with Retry-After says, then succeeds', async () => {
-      await admin(sb, 'POST', '/faults', {
+      await sandboxAdminOk(sb, 'POST', '/faults', {
         kind: 'rate_limit',
         retryAfterSeconds: 1,
         count: 1,
@@ -302,9 +310,13 @@ describe(RxScaleClient.name, () => {
     });
 
     it('backs off on a 429 without Retry-After, and reports a persistent one as a rate-limit error', async () => {
-      await admin(sb, 'POST', '/faults', { kind: 'rate_limit', count: 1, endpoint: { path: '/health/' } });
+      await sandboxAdminOk(sb, 'POST', '/faults', {
+        kind: 'rate_limit',
+        count: 1,
+        endpoint: { path: '/health/' },
+      });
       await client().health();
-      await admin(sb, 'POST', '/faults', { kind: 'rate_limit', endpoint: { path: '/health/' } });
+      await sandboxAdminOk(sb, 'POST', '/faults', { kind: 'rate_limit', endpoint: { path: '/health/' } });
       const error = await client({ retry: { maxAttempts: 3, baseDelayMs: 10 } })
         .health()
         .catch((e: unknown) => e);
@@ -318,7 +330,11 @@ describe(RxScaleClient.name, () => {
     });
 
     it('times out a hung call', async () => {
-      await admin(sb, 'POST', '/faults', { kind: 'hang', ms: 10_000, endpoint: { path: '/health/' } });
+      await sandboxAdminOk(sb, 'POST', '/faults', {
+        kind: 'hang',
+        ms: 10_000,
+        endpoint: { path: '/health/' },
+      });
       const error = await client({ timeoutMs: 300, retry: { maxAttempts: 2, baseDelayMs: 10 } })
         .health()
         .catch((e: unknown) => e);

@@ -1,30 +1,8 @@
-import type { RunningSandbox } from '@rxbridge/rxscale-sandbox';
+import { API_PERMISSIONS } from '@rxbridge/rxscale-contract';
+import type { RequestLogEntry, RunningSandbox } from '@rxbridge/rxscale-sandbox';
+import { sandboxAdminOk } from '@rxbridge/testing/sandbox';
 
-export const ALL_PERMISSIONS = [
-  'orders_read',
-  'orders_write',
-  'stock_read',
-  'stock_write',
-  'pharmacy_sku_write',
-  'webhooks_read',
-  'webhooks_write',
-] as const;
-
-export async function admin<T = unknown>(
-  sb: RunningSandbox,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(`${sb.adminUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`admin ${method} ${path} answered ${res.status}: ${text}`);
-  return (text === '' ? undefined : JSON.parse(text)) as T;
-}
+const ALL_PERMISSIONS = [...API_PERMISSIONS];
 
 export interface Chain {
   singleKey: string;
@@ -39,19 +17,27 @@ export interface Chain {
  * five orders waiting there.
  */
 export async function setupChain(sb: RunningSandbox): Promise<Chain> {
-  await admin(sb, 'POST', '/groups', { uid: 'grp-a', display_name: 'Gruppe A' });
-  await admin(sb, 'POST', '/pharmacies', { uid: 'ph-a1', display_name: 'Apotheke A1', group_uid: 'grp-a' });
-  await admin(sb, 'POST', '/pharmacies', { uid: 'ph-a2', display_name: 'Apotheke A2', group_uid: 'grp-a' });
+  await sandboxAdminOk(sb, 'POST', '/groups', { uid: 'grp-a', display_name: 'Gruppe A' });
+  await sandboxAdminOk(sb, 'POST', '/pharmacies', {
+    uid: 'ph-a1',
+    display_name: 'Apotheke A1',
+    group_uid: 'grp-a',
+  });
+  await sandboxAdminOk(sb, 'POST', '/pharmacies', {
+    uid: 'ph-a2',
+    display_name: 'Apotheke A2',
+    group_uid: 'grp-a',
+  });
   const key = async (body: Record<string, unknown>) =>
-    (await admin<{ key: string }>(sb, 'POST', '/api-keys', body)).key;
+    (await sandboxAdminOk<{ key: string }>(sb, 'POST', '/api-keys', body)).key;
   const singleKey = await key({ name: 'single', pharmacy_uid: 'ph-a1', permissions: ALL_PERMISSIONS });
   const groupKey = await key({ name: 'group', group_uid: 'grp-a', permissions: ALL_PERMISSIONS });
   const readOnlyKey = await key({ name: 'read-only', pharmacy_uid: 'ph-a1', permissions: ['orders_read'] });
   const skuUids: string[] = [];
   for (let i = 0; i < 25; i++) {
     const pzn = String(10_000_000 + i);
-    await admin(sb, 'POST', '/skus', { uid: `sku-${i}`, display_name: `Testpräparat ${i}`, pzn });
-    const psku = await admin<{ uid: string }>(sb, 'POST', '/pharmacy-skus', {
+    await sandboxAdminOk(sb, 'POST', '/skus', { uid: `sku-${i}`, display_name: `Testpräparat ${i}`, pzn });
+    const psku = await sandboxAdminOk<{ uid: string }>(sb, 'POST', '/pharmacy-skus', {
       uid: `psku-a1-${i}`,
       pharmacy_uid: 'ph-a1',
       sku_uid: `sku-${i}`,
@@ -60,7 +46,7 @@ export async function setupChain(sb: RunningSandbox): Promise<Chain> {
     });
     skuUids.push(psku.uid);
   }
-  await admin(sb, 'POST', '/pharmacy-skus', {
+  await sandboxAdminOk(sb, 'POST', '/pharmacy-skus', {
     uid: 'psku-a2-0',
     pharmacy_uid: 'ph-a2',
     sku_uid: 'sku-0',
@@ -69,7 +55,7 @@ export async function setupChain(sb: RunningSandbox): Promise<Chain> {
   });
   const orderUids: string[] = [];
   for (let i = 0; i < 5; i++) {
-    const order = await admin<{ uid: string }>(sb, 'POST', '/orders', {
+    const order = await sandboxAdminOk<{ uid: string }>(sb, 'POST', '/orders', {
       uid: `po-a1-${i}`,
       pharmacy_uid: 'ph-a1',
       items: [{ pharmacy_sku_uid: skuUids[i]!, amount: 2, total_paid_amount: 2000 }],
@@ -79,15 +65,6 @@ export async function setupChain(sb: RunningSandbox): Promise<Chain> {
   return { singleKey, groupKey, readOnlyKey, skuUids, orderUids };
 }
 
-export interface RequestLogEntry {
-  at: string;
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  endpoint: string | null;
-  status: number;
-}
-
 export async function requestLog(sb: RunningSandbox): Promise<RequestLogEntry[]> {
-  return (await admin<{ entries: RequestLogEntry[] }>(sb, 'GET', '/requests?limit=100000')).entries;
+  return (await sandboxAdminOk<{ entries: RequestLogEntry[] }>(sb, 'GET', '/requests?limit=100000')).entries;
 }

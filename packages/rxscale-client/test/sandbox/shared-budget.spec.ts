@@ -1,30 +1,30 @@
-import { randomBytes } from 'node:crypto';
+import { createTestSchema, databaseUrl, type TestSchema } from '@rxbridge/testing';
+import { sandboxAdminOk, startTestSandbox } from '@rxbridge/testing/sandbox';
 import pg from 'pg';
 import { PostgresRateBudget, RxScaleClient, type RxScalePriority } from '../../src/index.js';
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
 import { maxInAnyWindow } from '../window-count.js';
-import { admin, requestLog, setupChain, type Chain } from './sandbox-chain.js';
-
-const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
+import { requestLog, setupChain, type Chain } from './sandbox-chain.js';
 
 describe('three services sharing the PostgreSQL rate budget', () => {
-  const schema = `rxscale_budget_it_${randomBytes(4).toString('hex')}`;
+  // Only the name is reserved: the budgets create the schema.
+  let reserved: TestSchema;
+  let schema: string;
   let sb: RunningSandbox;
   let chain: Chain;
   const pools: pg.Pool[] = [];
   const budgets: PostgresRateBudget[] = [];
 
   beforeAll(async () => {
-    sb = await startSandbox({ port: 0, rateLimit: true });
+    reserved = await createTestSchema('rxscale_budget_it', { create: false });
+    schema = reserved.name;
+    sb = await startTestSandbox(startSandbox, { rateLimit: true });
     chain = await setupChain(sb);
   });
   afterAll(async () => {
     await Promise.all(budgets.map((b) => b.close()));
     await Promise.all(pools.map((p) => p.end()));
-    const cleanup = new pg.Client({ connectionString: url });
-    await cleanup.connect();
-    await cleanup.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await cleanup.end();
+    await reserved.drop();
     await sb.close();
   });
 
@@ -32,7 +32,7 @@ describe('three services sharing the PostgreSQL rate budget', () => {
     // Three clients as three services would have them: each its own pool and budget, one bucket, one key.
     const clients = await Promise.all(
       (['order-status', 'stock-push', 'reconciliation'] as RxScalePriority[]).map(async (priority) => {
-        const pool = new pg.Pool({ connectionString: url, max: 2 });
+        const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
         pools.push(pool);
         // Sandbox and clients share this Jest process (and two cores with every other suite), so the
         // margin for scheduling jitter between a token and the request's arrival is wider than the 40 ms
@@ -73,7 +73,7 @@ describe('three services sharing the PostgreSQL rate budget', () => {
         1000,
       ),
     ).toBeLessThanOrEqual(10);
-    const limits = await admin<{ keys: Record<string, { limited: number; maxPerSecond: number }> }>(
+    const limits = await sandboxAdminOk<{ keys: Record<string, { limited: number; maxPerSecond: number }> }>(
       sb,
       'GET',
       '/rate-limit',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { envVar } from './env-docs.js';
 import { envInt, envList, HostPort, HttpUrl } from './env-values.js';
 
 /**
@@ -18,16 +19,44 @@ export interface KafkaConnectionConfig {
 export function kafkaConfig(defaultClientId: string) {
   return z
     .looseObject({
-      KAFKA_BROKERS: envList(HostPort, { min: 1 }).optional(),
-      KAFKA_CLIENT_ID: z
-        .string()
-        .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, ".", "_" or "-"')
-        .optional(),
+      KAFKA_BROKERS: envVar(envList(HostPort, { min: 1 }).optional(), {
+        description: 'Kafka brokers, comma-separated host:port',
+        default: DEFAULT_KAFKA_BROKERS,
+      }),
+      KAFKA_CLIENT_ID: envVar(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, ".", "_" or "-"')
+          .optional(),
+        { description: 'kafkajs client id', default: defaultClientId },
+      ),
     })
     .transform((env): KafkaConnectionConfig => ({
       brokers: env.KAFKA_BROKERS ?? [DEFAULT_KAFKA_BROKERS],
       clientId: env.KAFKA_CLIENT_ID ?? defaultClientId,
     }));
+}
+
+/**
+ * KAFKA_GROUP_ID: the consumer group a service consumes in (default the topic catalog's group of that
+ * service, `ConsumerGroups` in packages/contracts, whose `<group>.dlq` provisioning creates). One variable
+ * for every consumer service; set it only to run a second copy of a service on the same broker.
+ */
+export function kafkaConsumerGroupConfig(defaultGroup: string) {
+  return z
+    .looseObject({
+      KAFKA_GROUP_ID: envVar(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 letters, digits, ".", "_" or "-"')
+          .optional(),
+        {
+          description: 'Kafka consumer group of the service (its dead letters go to <group>.dlq)',
+          default: defaultGroup,
+        },
+      ),
+    })
+    .transform((env): string => env.KAFKA_GROUP_ID ?? defaultGroup);
 }
 
 export interface DatabaseConfig {
@@ -38,9 +67,12 @@ export interface DatabaseConfig {
 export function databaseConfig() {
   return z
     .looseObject({
-      DATABASE_URL: z
-        .url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// or postgresql:// URL' })
-        .optional(),
+      DATABASE_URL: envVar(
+        z
+          .url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// or postgresql:// URL' })
+          .optional(),
+        { description: 'PostgreSQL; each service owns one schema in it', default: DEFAULT_DATABASE_URL },
+      ),
     })
     .transform((env): DatabaseConfig => ({ url: env.DATABASE_URL ?? DEFAULT_DATABASE_URL }));
 }
@@ -50,14 +82,24 @@ export interface HttpConfig {
   port: number;
 }
 
-/** HTTP_PORT (1-65535), HTTP_HOST (default 0.0.0.0: the pod's address in Kubernetes). */
-export function httpConfig(defaultPort: number) {
+/**
+ * HTTP_PORT (0-65535; 0 takes any free port, for tests), HTTP_HOST (default 0.0.0.0: the pod's address in
+ * Kubernetes; the gateway's default is 127.0.0.1). One name for the listen address in every part.
+ */
+export function httpConfig(defaultPort: number, options: { defaultHost?: string } = {}) {
+  const defaultHost = options.defaultHost ?? '0.0.0.0';
   return z
     .looseObject({
-      HTTP_PORT: envInt({ min: 1, max: 65535, default: defaultPort }),
-      HTTP_HOST: z.string().min(1).optional(),
+      HTTP_PORT: envVar(envInt({ min: 0, max: 65535, default: defaultPort }), {
+        description: 'Port the HTTP server listens on',
+        default: String(defaultPort),
+      }),
+      HTTP_HOST: envVar(z.string().min(1).optional(), {
+        description: 'Address the HTTP server listens on (0.0.0.0 in a container)',
+        default: defaultHost,
+      }),
     })
-    .transform((env): HttpConfig => ({ host: env.HTTP_HOST ?? '0.0.0.0', port: env.HTTP_PORT }));
+    .transform((env): HttpConfig => ({ host: env.HTTP_HOST ?? defaultHost, port: env.HTTP_PORT }));
 }
 
 export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -70,7 +112,12 @@ export interface LogConfig {
 /** LOG_LEVEL: fatal|error|warn|info|debug|trace|silent, default info. */
 export function logConfig() {
   return z
-    .looseObject({ LOG_LEVEL: LogLevel.optional() })
+    .looseObject({
+      LOG_LEVEL: envVar(LogLevel.optional(), {
+        description: 'fatal, error, warn, info, debug, trace or silent',
+        default: 'info',
+      }),
+    })
     .transform((env): LogConfig => ({ level: env.LOG_LEVEL ?? 'info' }));
 }
 
@@ -87,6 +134,7 @@ export interface RxScaleConfig {
 }
 
 /**
+ * One RxScale key only; prefer rxscaleSourcesConfig (several keys, same variables for the one-key case).
  * RXSCALE_BASE_URL (host + base path, API.md §1), RXSCALE_API_KEY, RXSCALE_KEY_SCOPE (pharmacy|group, default
  * pharmacy), RXSCALE_PHARMACY_UID (required with a single-pharmacy key: every event carries the pharmacy uid).
  */

@@ -47,3 +47,19 @@ export const HostPort = z.string().refine((v) => {
 }, 'must be host:port with a port of 1-65535');
 
 export const HttpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+
+/**
+ * A variable holding JSON, parsed without ever quoting it: JSON.parse's own message repeats the text around
+ * the mistake, which may be a secret (a key, a token). `message` is the one issue a bad text gets; pipe the
+ * result into the value's schema.
+ */
+export function envJson(message: string) {
+  return z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+  });
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { registerSections, secretEnvNames } from './env-docs.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -40,9 +41,9 @@ function maskUrl(value: string): string | undefined {
   }
 }
 
-function quoted(name: string, value: string | undefined): string {
+function quoted(name: string, value: string | undefined, secrets: ReadonlySet<string>): string {
   if (value === undefined) return '';
-  if (isSecretVariable(name)) return '';
+  if (isSecretVariable(name) || secrets.has(name)) return '';
   if (name.endsWith('_URL') || name.endsWith('_URI') || name.endsWith('_DSN')) {
     const masked = maskUrl(value);
     return masked === undefined ? '' : ` (got "${masked}")`;
@@ -62,6 +63,7 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.en
     if (value !== undefined && value !== '') cleaned[name] = value;
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
+  const secrets = secretEnvNames(schema);
   const problems = result.error.issues.map((issue): ConfigProblem => {
     const variable = issue.path.length > 0 ? String(issue.path[0]) : '(environment)';
     const value = cleaned[variable];
@@ -81,7 +83,9 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.en
         : '';
     return {
       variable,
-      problem: missing ? 'is required but not set' : `${where}${issue.message}${quoted(variable, value)}`,
+      problem: missing
+        ? 'is required but not set'
+        : `${where}${issue.message}${quoted(variable, value, secrets)}`,
     };
   });
   throw new ConfigError(problems);
@@ -122,7 +126,7 @@ export type ConfigSection<T = unknown> = z.ZodType<T>;
 export function configSchema<S extends Record<string, ConfigSection>>(
   sections: S,
 ): z.ZodType<{ [K in keyof S]: z.output<S[K]> }, Env> {
-  return z.record(z.string(), z.string().optional()).transform((env, ctx) => {
+  const schema = z.record(z.string(), z.string().optional()).transform((env, ctx) => {
     const out: Record<string, unknown> = {};
     for (const [name, section] of Object.entries(sections)) {
       const result = section.safeParse(env);
@@ -141,4 +145,7 @@ export function configSchema<S extends Record<string, ConfigSection>>(
     }
     return out as { [K in keyof S]: z.output<S[K]> };
   });
+  // So documentedEnv / secretEnvNames see the variables of every section (.env.example, quoting).
+  registerSections(schema, Object.values(sections));
+  return schema;
 }

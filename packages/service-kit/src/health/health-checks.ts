@@ -1,4 +1,6 @@
-import { Kafka, logLevel, type Admin, type KafkaConfig as KafkaJsConfig } from 'kafkajs';
+import { logLevel, type Admin, type KafkaConfig as KafkaJsConfig } from 'kafkajs';
+import { createKafkaClient } from '../kafka/kafka-client.js';
+import { silentLogger } from '../kafka/plumbing-observer.js';
 
 /** One dependency readiness depends on. `check` rejects when it is unreachable. */
 export interface HealthCheck {
@@ -72,13 +74,15 @@ export function kafkaHealthCheck(
   options: { timeoutMs?: number; name?: string } = {},
 ): HealthCheck & { close(): Promise<void> } {
   const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
-  const kafka = new Kafka({
+  // NOTHING: a failing probe is reported by the health endpoint; kafkajs's own lines would repeat it each time
+  const kafka = createKafkaClient({
     ...connection,
     clientId: `${connection.clientId ?? 'rxbridge'}-health`,
     retry: { retries: 0 },
     connectionTimeout: Math.min(timeoutMs, 1_000),
     requestTimeout: timeoutMs,
     logLevel: logLevel.NOTHING,
+    logger: silentLogger,
   });
   let admin: Admin | undefined;
   let connected: Promise<void> | undefined;

@@ -1,3 +1,4 @@
+import { IndexDueRxscaleCommands1790000000002 } from '../outbox/command-due.migration.js';
 import { CreateOutboxAndRxscaleCommand1790000000001 } from '../outbox/outbox.migration.js';
 import { CreateInboxAndParked1790000000000 } from './inbox.migration.js';
 
@@ -5,4 +6,5 @@ import { CreateInboxAndParked1790000000000 } from './inbox.migration.js';
 export const plumbingMigrations = [
   CreateInboxAndParked1790000000000,
   CreateOutboxAndRxscaleCommand1790000000001,
+  IndexDueRxscaleCommands1790000000002,
 ];

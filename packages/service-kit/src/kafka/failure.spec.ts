@@ -1,4 +1,14 @@
-import { backoffDelay, classifyFailure, describeFailure, PermanentError, TransientError } from './failure.js';
+import { EventContractError } from '@rxbridge/contracts';
+import {
+  backoffDelay,
+  classifyFailure,
+  decideAfterFailure,
+  describeFailure,
+  PermanentError,
+  ShutdownInterrupt,
+  TransientError,
+  untilDone,
+} from './failure.js';
 
 describe(classifyFailure.name, () => {
   it.each([
@@ -23,6 +33,18 @@ describe(classifyFailure.name, () => {
     ['an error marked permanent', Object.assign(new Error('refused transition'), { permanent: true })],
     ['an error marked not retryable', Object.assign(new Error('RxScale 422'), { retryable: false })],
     ['a zod error', Object.assign(new Error('invalid'), { name: 'ZodError' })],
+    [
+      'an EventContractError',
+      new EventContractError('invalid_event', 'invalid pharmacy.stock.reserved event'),
+    ],
+    [
+      'a contract violation wrapped by the handler',
+      new Error('handling failed', { cause: new EventContractError('wrong_topic', 'wrong topic') }),
+    ],
+    [
+      'an error with a permanent code of the shared table',
+      Object.assign(new Error('x'), { code: 'invalid_json' }),
+    ],
   ])('treats %s as permanent', (_label, error) => {
     expect(classifyFailure(error)).toBe('permanent');
   });
@@ -46,5 +68,46 @@ describe(backoffDelay.name, () => {
       expect(d).toBeGreaterThanOrEqual(raw / 2);
       expect(d).toBeLessThanOrEqual(raw);
     }
+  });
+});
+
+describe(decideAfterFailure.name, () => {
+  it('dead-letters a permanent failure on any try, without retrying it', () => {
+    expect(decideAfterFailure(new EventContractError('invalid_event', 'bad'), 1, 3)).toBe('dead-letter');
+    expect(decideAfterFailure(new PermanentError('refused'), 3, 3)).toBe('dead-letter');
+  });
+
+  it('retries a transient failure in place until its last try, then parks it', () => {
+    const outage = new TransientError('RxScale is away');
+    expect([1, 2, 3].map((attempt) => decideAfterFailure(outage, attempt, 3))).toEqual([
+      'retry',
+      'retry',
+      'park',
+    ]);
+  });
+});
+
+describe(untilDone.name, () => {
+  const backoff = { initialMs: 1, maxMs: 2 };
+
+  it('repeats a failing step until it succeeds, reporting each failure', async () => {
+    let calls = 0;
+    const failures: number[] = [];
+    await untilDone(() => (++calls < 3 ? Promise.reject(new Error('broker away')) : Promise.resolve()), {
+      backoff,
+      signal: new AbortController().signal,
+      onFailure: (attempt) => failures.push(attempt),
+    });
+    expect([calls, failures]).toEqual([3, [1, 2]]);
+  });
+
+  it('gives up with ShutdownInterrupt once shutdown starts', async () => {
+    const stopping = new AbortController();
+    const attempt = untilDone(() => Promise.reject(new Error('broker away')), {
+      backoff,
+      signal: stopping.signal,
+      onFailure: () => stopping.abort(),
+    });
+    await expect(attempt).rejects.toBeInstanceOf(ShutdownInterrupt);
   });
 });

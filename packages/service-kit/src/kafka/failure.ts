@@ -1,7 +1,10 @@
+import { isPermanentErrorCode } from '@rxbridge/contracts';
+
 /**
  * How the plumbing decides between "try again" and "dead letter" (DESIGN.md §4). Domain code marks its
  * errors with `retryable: true` or `permanent: true` (or throws these classes); everything else is judged
- * by its driver code.
+ * by its driver code, or by its code in the shared table (@rxbridge/contracts ErrorCodes). An EventContractError
+ * carries `permanent: true`: a contract violation goes straight to the dead-letter topic.
  */
 export type FailureKind = 'transient' | 'permanent';
 
@@ -9,7 +12,7 @@ export class PermanentError extends Error {
   readonly permanent = true;
   constructor(
     message: string,
-    readonly code = 'PERMANENT',
+    readonly code: string = 'permanent',
     options?: ErrorOptions,
   ) {
     super(message, options);
@@ -21,7 +24,7 @@ export class TransientError extends Error {
   readonly retryable = true;
   constructor(
     message: string,
-    readonly code = 'TRANSIENT',
+    readonly code: string = 'transient',
     options?: ErrorOptions,
   ) {
     super(message, options);
@@ -62,6 +65,9 @@ export function classifyFailure(error: unknown): FailureKind {
   if (e.retryable === true || e.retriable === true) return 'transient';
   if (e.name === 'ZodError') return 'permanent';
   const code = typeof e.code === 'string' ? e.code : undefined;
+  // A code of the shared table (an EventContractError's, say) says what it is, even without its flag.
+  const tabled = code === undefined ? undefined : isPermanentErrorCode(code);
+  if (tabled !== undefined) return tabled ? 'permanent' : 'transient';
   if (code && (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code)))
     return 'transient';
   if (e.driverError) return classifyFailure(e.driverError);
@@ -104,4 +110,40 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Thrown out of a backoff sleep that a shutdown cut short: the record stays uncommitted and is read again. */
+export class ShutdownInterrupt extends Error {
+  override readonly name = 'ShutdownInterrupt';
+}
+
+/** What the careful path does after a handler's failure on try `attempt` of `maxAttempts`. */
+export type FailureDecision = 'dead-letter' | 'park' | 'retry';
+
+export function decideAfterFailure(error: unknown, attempt: number, maxAttempts: number): FailureDecision {
+  if (classifyFailure(error) === 'permanent') return 'dead-letter';
+  return attempt >= maxAttempts ? 'park' : 'retry';
+}
+
+/**
+ * Infrastructure steps (park, dead-letter) must happen before the offset moves: retries `step` with backoff
+ * until it succeeds, or throws ShutdownInterrupt once `signal` aborts.
+ */
+export async function untilDone(
+  step: () => Promise<void>,
+  options: {
+    backoff: BackoffPolicy;
+    signal: AbortSignal;
+    onFailure: (attempt: number, error: unknown) => void;
+  },
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      options.onFailure(attempt, error);
+      await sleep(backoffDelay(attempt, options.backoff), options.signal);
+      if (options.signal.aborted) throw new ShutdownInterrupt();
+    }
+  }
 }

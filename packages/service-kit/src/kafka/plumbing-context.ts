@@ -1,8 +1,7 @@
-import { BaseRpcContext, EventPattern } from '@nestjs/microservices';
+import { BaseRpcContext } from '@nestjs/microservices';
 import { type EntityManager } from 'typeorm';
 import { enqueueEvents, type OutboxMessage } from '../outbox/outbox.js';
 import { enqueueRxscaleCommands, type NewRxscaleCommand } from '../outbox/rxscale-command.js';
-import { PLUMBING_TRANSPORT } from './plumbing-transport.js';
 
 /** Where a record came from; enough to find it again (and log it) without its payload. */
 export interface RecordInfo {
@@ -17,7 +16,7 @@ export interface RecordInfo {
 }
 
 /**
- * The second argument of every `@EventPattern` handler (`@Ctx()`): the record's origin and the
+ * The second argument of every `@OnEvent` handler (`@Ctx()`): the record's origin and the
  * transaction the handler must do all its work in. Whatever it writes through `manager`, plus the
  * events and commands it enqueues here, commits together with the inbox row, or not at all.
  */
@@ -37,13 +36,4 @@ export class PlumbingContext extends BaseRpcContext<[RecordInfo, EntityManager]>
   enqueueCommands(...commands: NewRxscaleCommand[]): Promise<string[]> {
     return enqueueRxscaleCommands(this.manager, commands);
   }
-}
-
-/**
- * `@EventPattern(type)` bound to the plumbing transport. Nest 12's typed `EventPattern` overload would
- * otherwise demand `unknown` for the context parameter; this keeps `@Ctx() ctx: PlumbingContext` typed.
- * The pattern is a CloudEvent type, or a topic name to take every type of that topic.
- */
-export function OnEvent(pattern: string): MethodDecorator {
-  return EventPattern<string>(pattern, PLUMBING_TRANSPORT);
 }

@@ -23,7 +23,7 @@ export function plumbingMetricsObserver(metrics: ServiceMetrics): PlumbingObserv
           metrics.recordsRetried.inc({ topic, group, outcome: 'parked' });
           break;
         case 'dead-lettered':
-          metrics.recordsDeadLettered.inc({ topic, group, outcome: errorCode ?? 'UNCLASSIFIED' });
+          metrics.recordsDeadLettered.inc({ topic, group, outcome: errorCode ?? 'unclassified' });
           break;
       }
     },

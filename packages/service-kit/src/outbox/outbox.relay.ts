@@ -1,4 +1,6 @@
-import { Kafka, logLevel, type KafkaConfig, type Producer } from 'kafkajs';
+import { CLOUDEVENTS_JSON_CONTENT_TYPE, EventHeaders } from '@rxbridge/contracts';
+import { type Kafka, type KafkaConfig, type Producer } from 'kafkajs';
+import { createKafkaClient } from '../kafka/kafka-client.js';
 import { type DataSource, type QueryRunner } from 'typeorm';
 import { backoffDelay, describeFailure, type BackoffPolicy } from '../kafka/failure.js';
 import {
@@ -6,7 +8,6 @@ import {
   defaultPlumbingLogger,
   type PlumbingLogger,
   type PlumbingObserver,
-  kafkaLogCreator,
 } from '../kafka/plumbing-observer.js';
 import { OUTBOX_CHANNEL } from './outbox.migration.js';
 import { NotificationListener, Wakeup } from './notification-listener.js';
@@ -33,6 +34,7 @@ interface ClaimedRow {
   key: string;
   value: string;
   event_id: string;
+  event_type: string;
   headers: Record<string, string>;
   created_at: Date;
 }
@@ -58,11 +60,7 @@ export class OutboxRelay {
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.log = options.logger ?? defaultPlumbingLogger(options.kafka.clientId ?? 'outbox-relay');
-    this.kafka = new Kafka({
-      logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(this.log),
-      ...options.kafka,
-    });
+    this.kafka = createKafkaClient({ ...options.kafka, logger: this.log });
     this.producer = this.newProducer();
     this.batchSize = options.batchSize ?? 500;
     this.backoff = options.backoff ?? { initialMs: 200, maxMs: 30_000 };
@@ -145,7 +143,7 @@ export class OutboxRelay {
           await this.producer.send({
             topic,
             acks: -1,
-            messages: group.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+            messages: group.map((r) => ({ key: r.key, value: r.value, headers: recordHeaders(r) })),
           });
           published.push(...group);
         } catch (error) {
@@ -212,12 +210,25 @@ async function claim(runner: QueryRunner, limit: number): Promise<ClaimedRow[]> 
   if (heads.length === 0) return [];
   // The rows behind each locked head are no one else's heads until this transaction ends.
   return (await runner.query(
-    `SELECT o.id, o.topic, o.key, o.value::text AS value, o.value->>'id' AS event_id, o.headers, o.created_at FROM outbox o
+    `SELECT o.id, o.topic, o.key, o.value::text AS value, o.value->>'id' AS event_id, o.value->>'type' AS event_type, o.headers, o.created_at FROM outbox o
      JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS h(topic, key, id) ON o.topic = h.topic AND o.key = h.key AND o.id >= h.id
      WHERE o.published_at IS NULL
      ORDER BY o.id LIMIT $4 FOR UPDATE OF o`,
     [heads.map((h) => h.topic), heads.map((h) => h.key), heads.map((h) => h.id), limit],
   )) as ClaimedRow[];
+}
+
+/**
+ * The value is a CloudEvent in structured mode (DESIGN.md §3), and the headers say so as the gateway's do:
+ * `content-type` for CloudEvents SDKs, `ce_type` to route without parsing. They are the relay's to set, so
+ * they win over stored headers.
+ */
+function recordHeaders(row: ClaimedRow): Record<string, string> {
+  return {
+    ...row.headers,
+    [EventHeaders.contentType]: CLOUDEVENTS_JSON_CONTENT_TYPE,
+    [EventHeaders.eventType]: row.event_type,
+  };
 }
 
 function groupBy<T>(items: T[], by: (item: T) => string): Map<string, T[]> {

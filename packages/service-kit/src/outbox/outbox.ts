@@ -30,12 +30,12 @@ export async function enqueueEvents(
   const rows: string[] = [];
   for (const m of messages) {
     if (!m.topic || !m.key)
-      throw new PermanentError('outbox message needs a topic and a key', 'OUTBOX_INVALID');
+      throw new PermanentError('outbox message needs a topic and a key', 'outbox_invalid');
     const parsed = CloudEventSchema.safeParse(m.event);
     if (!parsed.success) {
       throw new PermanentError(
         `outbox event is not a CloudEvent: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`,
-        'OUTBOX_INVALID',
+        'outbox_invalid',
       );
     }
     const n = params.length;

@@ -11,16 +11,36 @@ import { NotificationListener, Wakeup } from './notification-listener.js';
 import { RXSCALE_COMMAND_CHANNEL } from './outbox.migration.js';
 import { schemaOf } from './outbox.relay.js';
 import { type RxscaleCommand, type RxscaleCommandStatus } from './rxscale-command.js';
+import type { RxScaleClient } from '@rxbridge/rxscale-client';
+import type { RxscaleSources } from '../rxscale/rxscale-sources.js';
 
 /** What RxScale said to a command. Throw (with `retryable: true` for transient faults) for anything else. */
 export type CommandOutcome = { outcome: 'done' } | { outcome: 'refused'; reason: string };
-export type CommandExecutor = (command: RxscaleCommand) => Promise<CommandOutcome>;
+
+/** Where a command goes: the client of the source that holds the command's pharmacy (DESIGN.md §6). */
+export interface CommandTarget {
+  source: string;
+  client: RxScaleClient;
+  /** Pass on every call: the command's pharmacy (a group key needs it; a single-pharmacy key's own). */
+  pharmacyUid: string;
+}
+
+/**
+ * Makes one command's RxScale call. `target` is given whenever the relay was given `sources` (the way to
+ * run it); an executor of a relay without `sources` finds its client itself.
+ */
+export type CommandExecutor = (command: RxscaleCommand, target?: CommandTarget) => Promise<CommandOutcome>;
 
 /** A settled command as the owning service sees it: `failed` is a permanent error that was not a refusal. */
 export type SettledOutcome = CommandOutcome | { outcome: 'failed'; reason: string };
 
 export interface RxscaleCommandRelayOptions {
   dataSource: DataSource;
+  /**
+   * The RxScale key of each pharmacy: the relay hands the executor the client of the command's pharmacy, and
+   * settles a command whose pharmacy has no source as failed (with the reason) instead of retrying it.
+   */
+  sources?: RxscaleSources;
   /** Calls RxScale through the client and the fleet-wide rate budget (DESIGN.md §5). */
   execute: CommandExecutor;
   /**
@@ -137,7 +157,11 @@ export class RxscaleCommandRelay {
       const started = performance.now();
       let settled: SettledOutcome | undefined;
       try {
-        settled = await runWithTrace(scope, () => this.options.execute(command));
+        const routed = this.route(command);
+        settled =
+          'failed' in routed
+            ? { outcome: 'failed', reason: routed.failed }
+            : await runWithTrace(scope, () => routed.run());
       } catch (error) {
         const description = describeFailure(error);
         const attempt = row.attempts + 1;
@@ -195,6 +219,25 @@ export class RxscaleCommandRelay {
     } finally {
       await runner.release();
     }
+  }
+  /**
+   * The call to make, or why there is none: with `sources`, a command whose pharmacy belongs to no source
+   * can never be sent, so it is settled as failed with that reason rather than retried.
+   */
+  private route(command: RxscaleCommand): { run: () => Promise<CommandOutcome> } | { failed: string } {
+    const options = this.options;
+    if (options.sources === undefined) return { run: () => options.execute(command) };
+    const pharmacyUid = command.pharmacyUid;
+    if (pharmacyUid === null)
+      return { failed: 'the command names no pharmacy, so no RxScale source (API key) can be chosen' };
+    const source = options.sources.sourceOf(pharmacyUid);
+    if (!source)
+      return {
+        failed: `no RxScale source (API key) for pharmacy "${pharmacyUid}": add it to RXSCALE_SOURCES`,
+      };
+    return {
+      run: () => options.execute(command, { source: source.name, client: source.client, pharmacyUid }),
+    };
   }
 }
 

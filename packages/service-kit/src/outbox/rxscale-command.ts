@@ -44,7 +44,7 @@ export async function enqueueRxscaleCommands(
     if (!parsed.success) {
       throw new PermanentError(
         `invalid RxScale command: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`,
-        'COMMAND_INVALID',
+        'command_invalid',
       );
     }
     const c = parsed.data;

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { brokers, databaseUrl } from './plumbing-harness.js';
 
 const register = fileURLToPath(new URL('../fixtures/register-ts.mjs', import.meta.url));
 
@@ -11,15 +10,16 @@ export interface Child {
   output: () => string;
 }
 
-/** Runs a fixture as a real child process (its own Kafka clients and pool), so it can be SIGKILLed. */
+/**
+ * Runs a fixture as a real child process (its own Kafka clients and pool), so it can be SIGKILLed. It
+ * inherits DATABASE_URL and KAFKA_BROKERS and reads them through @rxbridge/testing, as this process does.
+ */
 export function runFixture(name: string, env: Record<string, string>): Child {
   const script = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
   const child = spawn(process.execPath, ['--import', register, script], {
     env: {
       ...process.env,
       NODE_OPTIONS: '',
-      DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS: brokers.join(','),
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       ...env,
     },

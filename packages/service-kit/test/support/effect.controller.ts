@@ -1,15 +1,35 @@
 import { Controller, Module } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { type CloudEvent } from '@rxbridge/contracts';
-import { OnEvent, PermanentError, PlumbingContext, TransientError } from '../../src/index.js';
+import { z } from 'zod';
+import {
+  defineLocalEvent,
+  OnEvent,
+  PermanentError,
+  PlumbingContext,
+  TransientError,
+  type LocalEvent,
+} from '../../src/index.js';
 import { type EffectData } from './plumbing-harness.js';
+
+/** `test.effect`, a type outside the event registry, registered for the test service only. */
+export const TestEffect = defineLocalEvent(
+  'test.effect',
+  z.object({
+    key: z.string(),
+    seq: z.number().int(),
+    failUntilAttempt: z.number().int().optional(),
+    refuse: z.boolean().optional(),
+    holdMs: z.number().int().optional(),
+  }) satisfies z.ZodType<EffectData>,
+);
 
 /** The test service: writes one `effect` row per event, and fails on demand. */
 @Controller()
 export class EffectController {
-  @OnEvent('test.effect')
-  async apply(@Payload() event: CloudEvent, @Ctx() ctx: PlumbingContext): Promise<void> {
-    const data = event.data as EffectData;
+  @OnEvent(TestEffect)
+  async apply(@Payload() event: LocalEvent<typeof TestEffect>, @Ctx() ctx: PlumbingContext): Promise<void> {
+    const { data } = event;
+    if (data.holdMs) await new Promise((resolve) => setTimeout(resolve, data.holdMs));
     const refused = await ctx.manager.query<unknown[]>('SELECT 1 FROM refuse WHERE event_id = $1', [
       event.id,
     ]);

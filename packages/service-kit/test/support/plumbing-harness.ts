@@ -1,21 +1,11 @@
-import { randomBytes } from 'node:crypto';
+// What the plumbing tests share beyond @rxbridge/testing: the test service's tables, its events, and
+// the assertions on them.
 import { createCloudEvent, type CloudEvent } from '@rxbridge/contracts';
-import { Kafka, logLevel, type Admin, type IHeaders } from 'kafkajs';
-import pg from 'pg';
+import { createTestSchema as createSchema, databaseUrl } from '@rxbridge/testing';
+import type { Admin, IHeaders } from 'kafkajs';
+import type pg from 'pg';
 import { type DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { createServiceDataSource, migrateServiceSchema, plumbingMigrations } from '../../src/index.js';
-
-export const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
-export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-
-export function suffix(): string {
-  return randomBytes(4).toString('hex');
-}
-
-export function kafkaClient(clientId = 'plumbing-test'): Kafka {
-  return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING });
-}
 
 /** The test service's own table: no unique constraint, so a doubled effect shows as two rows. */
 export class CreateEffects1790000001000 implements MigrationInterface {
@@ -43,38 +33,33 @@ export interface TestSchema {
   drop(): Promise<void>;
 }
 
+/** A schema of its own, migrated with the plumbing's and the test service's migrations. */
 export async function createTestSchema(): Promise<TestSchema> {
-  const schema = `plumbing_${suffix()}`;
+  // The service's migrations create the schema, as they do in production.
+  const reserved = await createSchema('plumbing', { create: false });
   const dataSource = createServiceDataSource({
     url: databaseUrl,
-    schema,
+    schema: reserved.name,
     migrations: testMigrations,
     poolSize: 8,
   });
-  await dataSource.initialize();
-  await migrateServiceSchema(dataSource);
-  const sql = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
-  await sql.connect();
+  try {
+    await dataSource.initialize();
+    await migrateServiceSchema(dataSource);
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await reserved.drop();
+    throw error;
+  }
   return {
-    schema,
+    schema: reserved.name,
     dataSource,
-    sql,
+    sql: reserved.sql,
     async drop() {
       if (dataSource.isInitialized) await dataSource.destroy();
-      await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await sql.end();
+      await reserved.drop();
     },
   };
-}
-
-export async function createTopics(
-  admin: Admin,
-  topics: { name: string; partitions: number }[],
-): Promise<void> {
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })),
-  });
 }
 
 export interface EffectData {
@@ -84,6 +69,8 @@ export interface EffectData {
   failUntilAttempt?: number;
   /** the handler throws a permanent error */
   refuse?: boolean;
+  /** the handler waits this long first (as a handler waiting for RxScale's rate budget does) */
+  holdMs?: number;
 }
 
 export function effectEvent(data: EffectData, id?: string): CloudEvent {
@@ -104,29 +91,6 @@ export function record(
   return { key, value: JSON.stringify(event), headers };
 }
 
-/** Polls until `check` returns a truthy value; fails with `description` after `timeoutMs`. No timing is asserted. */
-export async function waitFor<T>(
-  check: () => Promise<T> | T,
-  description: string,
-  timeoutMs = 45_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${description}${last instanceof Error ? `: ${last.message}` : ''}`,
-      );
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 export async function count(sql: pg.Client, query: string, params: unknown[] = []): Promise<number> {
   const res = await sql.query<{ n: string }>(`SELECT count(*) AS n FROM (${query}) q`, params);
   return Number(res.rows[0]!.n);
@@ -140,11 +104,4 @@ export async function offsetsCommittedToEnd(admin: Admin, groupId: string, topic
     const c = committed!.partitions.find((p) => p.partition === e.partition);
     return BigInt(e.high) === 0n ? true : c !== undefined && c.offset === e.high;
   });
-}
-
-/** Deletes those of `topics` that exist (kafkajs retries a while on a topic that does not). */
-export async function deleteTopics(admin: Admin, topics: string[]): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const present = topics.filter((t) => existing.has(t));
-  if (present.length > 0) await admin.deleteTopics({ topics: present });
 }

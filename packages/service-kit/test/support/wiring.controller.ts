@@ -1,7 +1,15 @@
 import { Controller, Inject, Module, type DynamicModule } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { createCloudEvent, type CloudEvent } from '@rxbridge/contracts';
-import { OnEvent, PermanentError, PlumbingContext, type ServiceLogger } from '../../src/index.js';
+import { z } from 'zod';
+import {
+  defineLocalEvent,
+  OnEvent,
+  PermanentError,
+  PlumbingContext,
+  type LocalEvent,
+  type ServiceLogger,
+} from '../../src/index.js';
 
 export const WIRING_SETTINGS = Symbol('WIRING_SETTINGS');
 
@@ -19,6 +27,15 @@ export interface WiredData {
   command?: string;
 }
 
+const WiredDataSchema = z.object({
+  key: z.string(),
+  command: z.string().optional(),
+}) satisfies z.ZodType<WiredData>;
+/** The test service's own types, outside the event registry. */
+export const TestWired = defineLocalEvent('test.wired', WiredDataSchema);
+export const TestPoison = defineLocalEvent('test.poison', WiredDataSchema);
+export const TestGated = defineLocalEvent('test.gated', WiredDataSchema);
+
 /**
  * A service in miniature: handles a record by writing a follow-up event and an RxScale command in its
  * transaction, refuses `test.poison`, and holds `test.gated` until the test lets it go.
@@ -27,9 +44,9 @@ export interface WiredData {
 export class WiringController {
   constructor(@Inject(WIRING_SETTINGS) private readonly settings: WiringSettings) {}
 
-  @OnEvent('test.wired')
-  async wired(@Payload() event: CloudEvent, @Ctx() ctx: PlumbingContext): Promise<void> {
-    const data = event.data as WiredData;
+  @OnEvent(TestWired)
+  async wired(@Payload() event: LocalEvent<typeof TestWired>, @Ctx() ctx: PlumbingContext): Promise<void> {
+    const { data } = event;
     this.settings.logger.info({ event_id: event.id }, 'handling wired record');
     await ctx.enqueueEvents({
       topic: this.settings.outTopic,
@@ -44,12 +61,12 @@ export class WiringController {
     if (data.command) await ctx.enqueueCommands({ kind: data.command, targetUid: data.key, payload: {} });
   }
 
-  @OnEvent('test.poison')
+  @OnEvent(TestPoison)
   poison(): void {
     throw new PermanentError('transition refused', 'REFUSED');
   }
 
-  @OnEvent('test.gated')
+  @OnEvent(TestGated)
   async gated(): Promise<void> {
     this.settings.gate.reached();
     await this.settings.gate.released;

@@ -1,0 +1,15 @@
+export * from './config/shipping-service-config.js';
+export { shippingServiceMigrations } from './migrations/index.js';
+export { CreateShippingTables1793000000000 } from './migrations/1793000000000-create-shipping-tables.js';
+export * from './shipments/shipment-lifecycle.js';
+export * from './shipments/shipment-input.js';
+export * from './shipments/shipment.errors.js';
+export * from './shipments/delivery-address.js';
+export * from './shipments/field-cipher.port.js';
+export * from './shipments/shipment-events.js';
+export * from './shipments/shipment.repository.js';
+export * from './shipments/order-follower.service.js';
+export * from './shipments/shipment-desk.service.js';
+export * from './shipments/shipment-retention.service.js';
+export * from './shipments/shipment-query.service.js';
+export * from './shipments/shipping-providers.js';

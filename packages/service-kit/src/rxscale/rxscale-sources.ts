@@ -1,0 +1,173 @@
+import {
+  PostgresRateBudget,
+  RxScaleClient,
+  type RateBudget,
+  type RateLimits,
+  type RxScaleClientOptions,
+} from '@rxbridge/rxscale-client';
+import type pg from 'pg';
+import { PermanentError } from '../kafka/failure.js';
+import {
+  sourceProblems,
+  type RxscaleSourceConfig,
+  type RxscaleSourcesConfig,
+} from '../config/rxscale-sources-config.js';
+
+/** The rate-budget bucket of a source: from its name, never from its key (the bucket name is stored and logged). */
+export function rxscaleBudgetBucket(sourceName: string): string {
+  return `rxscale-source:${sourceName}`;
+}
+
+export type RxscaleSourceErrorCode =
+  /** The configuration breaks a rule (pharmacy in two sources, single key without exactly one pharmacy). */
+  | 'RXSCALE_SOURCES_INVALID'
+  /** A pharmacy the deployment serves, or a command names, belongs to no source. */
+  | 'PHARMACY_WITHOUT_SOURCE';
+
+/** Permanent: another attempt resolves the same pharmacy to the same nothing. */
+export class RxscaleSourceError extends PermanentError {
+  constructor(
+    override readonly code: RxscaleSourceErrorCode,
+    message: string,
+  ) {
+    super(message, code);
+    this.name = 'RxscaleSourceError';
+  }
+}
+
+export interface RxscaleSource {
+  name: string;
+  scope: RxscaleSourceConfig['scope'];
+  /** Empty: every pharmacy (the single group key of a one-source deployment). */
+  pharmacies: readonly string[];
+  /** The rate-budget bucket this source's calls take tokens from. */
+  bucket: string;
+  client: RxScaleClient;
+}
+
+export interface RxscaleSourcesOptions {
+  /**
+   * Each source's rate budget. Default: a PostgresRateBudget per source in `pool`'s database, bucket
+   * `rxscaleBudgetBucket(name)`, so every replica of every service using one key shares that key's budget.
+   */
+  createBudget?: (bucket: string, source: RxscaleSourceConfig) => Promise<RateBudget>;
+  /** For the default budgets: the pool (left open on close) and the budget's schema and limits. */
+  pool?: pg.Pool;
+  budgetSchema?: string;
+  rateLimits?: RateLimits;
+  /** Client options every source shares (hooks, timeouts, retries, context headers, user agent). */
+  client?: Omit<RxScaleClientOptions, 'baseUrl' | 'apiKey' | 'keyScope' | 'pharmacyUid' | 'budget'>;
+  /**
+   * Pharmacies this deployment serves: each must belong to a source, else `create` fails
+   * (PHARMACY_WITHOUT_SOURCE), so a missing key is found at start and not at the first order.
+   */
+  pharmacies?: readonly string[];
+}
+
+/**
+ * The RxScale client for each pharmacy, built once from config (DESIGN.md §6): one RxScaleClient per source
+ * (API key), each with its own budget bucket. A group key's client needs `pharmacyUid` on each call; a
+ * single-pharmacy key's client is bound to its pharmacy.
+ */
+export class RxscaleSources {
+  private readonly byPharmacy = new Map<string, RxscaleSource>();
+  /** The catch-all source (a single group key without a pharmacy list), if any. */
+  private readonly anyPharmacy: RxscaleSource | undefined;
+
+  private constructor(
+    private readonly all: readonly RxscaleSource[],
+    private readonly budgets: readonly RateBudget[],
+  ) {
+    for (const source of all) for (const uid of source.pharmacies) this.byPharmacy.set(uid, source);
+    this.anyPharmacy = all.length === 1 && all[0]!.pharmacies.length === 0 ? all[0] : undefined;
+  }
+
+  static async create(
+    config: RxscaleSourcesConfig,
+    options: RxscaleSourcesOptions = {},
+  ): Promise<RxscaleSources> {
+    const problems = sourceProblems(config.sources);
+    if (config.sources.length === 0) problems.push({ path: [], message: 'no source' });
+    if (new Set(config.sources.map((s) => s.name)).size !== config.sources.length)
+      problems.push({ path: [], message: 'two sources share a name' });
+    if (problems.length > 0)
+      throw new RxscaleSourceError(
+        'RXSCALE_SOURCES_INVALID',
+        `invalid RxScale sources: ${problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`,
+      );
+    const createBudget =
+      options.createBudget ??
+      ((bucket: string) => {
+        if (!options.pool)
+          throw new RangeError('RxscaleSources needs a pg pool or createBudget for the rate budgets');
+        return PostgresRateBudget.create({
+          pool: options.pool,
+          bucket,
+          ...(options.budgetSchema ? { schema: options.budgetSchema } : {}),
+          ...options.rateLimits,
+        });
+      });
+    const budgets: RateBudget[] = [];
+    const sources: RxscaleSource[] = [];
+    try {
+      for (const config_ of config.sources) {
+        const bucket = rxscaleBudgetBucket(config_.name);
+        const budget = await createBudget(bucket, config_);
+        budgets.push(budget);
+        sources.push({
+          name: config_.name,
+          scope: config_.scope,
+          pharmacies: [...config_.pharmacies],
+          bucket,
+          client: new RxScaleClient({
+            ...options.client,
+            baseUrl: config_.baseUrl,
+            apiKey: config_.apiKey,
+            keyScope: config_.scope,
+            ...(config_.scope === 'pharmacy' ? { pharmacyUid: config_.pharmacies[0]! } : {}),
+            budget,
+          }),
+        });
+      }
+    } catch (error) {
+      await Promise.all(budgets.map((b) => b.close().catch(() => undefined)));
+      throw error;
+    }
+    const resolver = new RxscaleSources(sources, budgets);
+    const orphans = (options.pharmacies ?? []).filter((uid) => resolver.sourceOf(uid) === undefined);
+    if (orphans.length > 0) {
+      await resolver.close();
+      throw new RxscaleSourceError(
+        'PHARMACY_WITHOUT_SOURCE',
+        `no RxScale source for pharmacy ${orphans.map((uid) => `"${uid}"`).join(', ')}: add it to one source's pharmacies in RXSCALE_SOURCES`,
+      );
+    }
+    return resolver;
+  }
+
+  sources(): readonly RxscaleSource[] {
+    return this.all;
+  }
+
+  /** The source a pharmacy's calls go through, or undefined. */
+  sourceOf(pharmacyUid: string): RxscaleSource | undefined {
+    return this.byPharmacy.get(pharmacyUid) ?? this.anyPharmacy;
+  }
+
+  /** The client of the pharmacy's source; throws PHARMACY_WITHOUT_SOURCE when it has none. */
+  clientFor(pharmacyUid: string): RxScaleClient {
+    const source = this.sourceOf(pharmacyUid);
+    if (!source)
+      throw new RxscaleSourceError(
+        'PHARMACY_WITHOUT_SOURCE',
+        `no RxScale source for pharmacy "${pharmacyUid}"`,
+      );
+    return source.client;
+  }
+
+  /** Closes the clients and the budgets this resolver created (a caller's `pool` stays open). */
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((s) => s.client.close()));
+    await Promise.all(this.budgets.map((b) => b.close()));
+  }
+}
