@@ -5,7 +5,8 @@
 # rxscale-sandbox) or tools/simulator's package (pharmacy-simulator). The image holds only that app's pruned
 # workspace (turbo prune --docker), production dependencies only, and runs as an unprivileged user under
 # tini, so SIGTERM reaches Node and the service drains (readiness 503, then in-flight work, then exit).
-ARG NODE_IMAGE=node:20.19-bookworm-slim
+# A precise tag (the Node.js the workspace is developed and tested with), not a floating 20.x.
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
 FROM ${NODE_IMAGE} AS tools
 # The versions the workspace pins (package.json packageManager, devDependencies.turbo).

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConsumerGroups, allTopics } from '@rxbridge/contracts';
@@ -11,6 +11,8 @@ import {
   root,
   schemaProblems,
 } from '../deploy/manifests.mjs';
+import { stackApps } from '../stack/apps.mjs';
+import { mintStackCredentials } from '../stack/credentials.mjs';
 
 /** @typedef {Record<string, any>} K8sObject */
 
@@ -20,6 +22,42 @@ const DRAIN_SECONDS = 5 + 20;
 
 /** @type {Record<string, K8sObject[]>} */
 const rendered = Object.fromEntries(overlays().map((o) => [o, render(join(root, 'k8s', 'overlays', o))]));
+
+/**
+ * Why an image reference is not pinned to a precise version, or null when it is: a digest, or a tag that
+ * names a whole version (major.minor.patch; PostgreSQL numbers its releases major.minor since 10), never
+ * `latest` or a bare major. Digests are not required: they cannot be resolved without the registry.
+ * @param {string} ref
+ */
+function pinProblem(ref) {
+  if (/@sha256:[0-9a-f]{64}$/.test(ref)) return null;
+  const m = /^(?<name>[a-z0-9][a-z0-9._/-]*)(?::(?<tag>[\w.-]+))?$/.exec(ref);
+  if (!m?.groups) return `${ref}: not an image reference`;
+  const { name, tag } = m.groups;
+  if (!tag) return `${ref}: no tag (that is latest)`;
+  const parts = name === 'postgres' ? 2 : 3;
+  const version = new RegExp(`^\\d+(\\.\\d+){${parts - 1}}(-[a-z][\\w.-]*)?$`);
+  return version.test(tag) ? null : `${ref}: tag ${tag} is not a precise version`;
+}
+
+/**
+ * The programs a command names (`node dist/x.js`, `node stack/y.mjs`; the image's default is dist/main.js)
+ * whose source is not in the app the image is built from (rxbridge/<app>: apps/<app>, or tools).
+ * @param {string} image @param {string} command
+ */
+function missingEntries(image, command) {
+  const app = /rxbridge\/([a-z-]+)/.exec(image)?.[1] ?? '?';
+  const dir = app === 'tools' ? join(root, 'tools') : join(root, 'apps', app);
+  const programs = [...(command || 'node dist/main.js').matchAll(/\bnode ([\w/.-]+\.m?js)\b/g)].map(
+    (m) => m[1],
+  );
+  return programs.filter((p) => {
+    const source = p.startsWith('dist/')
+      ? join(dir, 'src', p.slice(5).replace(/\.js$/, '.ts'))
+      : join(dir, p);
+    return !existsSync(source);
+  });
+}
 
 /** @param {K8sObject[]} objects @param {string} kind */
 const ofKind = (objects, kind) => objects.filter((o) => o.kind === kind);
@@ -139,6 +177,15 @@ describe('Kubernetes manifests (k8s/)', () => {
       ]);
       for (const j of ofKind(objects, 'Job')) expect(podSpec(j).restartPolicy).toBe('OnFailure');
     });
+
+    it('runs only programs its images hold', () => {
+      for (const o of [...ofKind(objects, 'Deployment'), ...ofKind(objects, 'Job')])
+        for (const c of podSpec(o).containers)
+          expect([o.metadata.name, missingEntries(c.image, (c.command ?? []).join(' '))]).toEqual([
+            o.metadata.name,
+            [],
+          ]);
+    });
   });
 
   it('scales each consumer on its lag in production (KEDA), never beyond its topic partitions', () => {
@@ -187,21 +234,22 @@ describe('docker-compose.yml', () => {
     expect(await composeProblems(compose)).toEqual([]);
   });
 
-  it('runs the whole system: broker, database, one-shots, gateway, services, sandbox, simulator', () => {
+  it('runs the whole system: broker, database, one-shots, and every part npm start runs', async () => {
+    const parts = stackApps({ credentials: await mintStackCredentials() }).map((a) => a.name);
+    // a part with a migration entry (src/migrate.ts) gets a one-shot that migrates before it starts
+    const migrating = parts.filter((p) => existsSync(join(root, 'apps', p, 'src', 'migrate.ts')));
+    expect(migrating.sort()).toEqual(['inventory-service', 'order-service', 'shipping-service']);
     expect(Object.keys(compose.services).sort()).toEqual(
       [
+        // what npm start runs before the parts: the broker and the database (startInfrastructure), then
+        // topics, credentials and webhook subscriptions (setup)
         'kafka',
         'postgres',
         'setup',
-        'migrate-order-service',
-        'migrate-inventory-service',
-        'migrate-shipping-service',
-        'sandbox',
-        'simulator',
-        ...SERVICES,
+        ...migrating.map((p) => `migrate-${p}`),
+        ...parts,
       ].sort(),
     );
-    expect(compose.services.kafka.image).toMatch(/^apache\/kafka:\d/);
     for (const name of [...SERVICES, 'simulator']) {
       const s = compose.services[name];
       expect([name, s.read_only, s.cap_drop]).toEqual([name, true, ['ALL']]);
@@ -211,6 +259,25 @@ describe('docker-compose.yml', () => {
       for (const p of s.ports ?? []) expect(p).toMatch(/^127\.0\.0\.1:/);
   });
 
+  it('runs only programs its images hold', () => {
+    for (const [name, s] of Object.entries(compose.services))
+      if (s.image.startsWith('rxbridge/'))
+        expect([name, missingEntries(s.image, [s.command ?? []].flat().join(' '))]).toEqual([name, []]);
+  });
+
+  it('pins every image to a precise version; its own images (rxbridge/*) are built by compose', () => {
+    const built = new Set(
+      Object.values(compose.services)
+        .filter((s) => s.build)
+        .map((s) => s.image),
+    );
+    for (const [name, s] of Object.entries(compose.services)) {
+      expect([name, s.image]).toEqual([name, expect.any(String)]);
+      if (s.image.startsWith('rxbridge/')) expect([name, built.has(s.image)]).toEqual([name, true]);
+      else expect([name, pinProblem(s.image)]).toEqual([name, null]);
+    }
+  });
+
   it('reports a broken file', async () => {
     const broken = structuredClone(compose);
     broken.services.gateway.ports = ['not-a-port'];
@@ -218,6 +285,28 @@ describe('docker-compose.yml', () => {
     const problems = await composeProblems(broken);
     expect(problems).toContain('/services/kafka/restart must be string');
     expect(problems).toContain('/services/gateway/ports/0 must match format "ports"');
+  });
+});
+
+describe('a pinned image reference', () => {
+  it('names a whole version or a digest, never a floating tag', () => {
+    for (const ref of [
+      'postgres:15.18-bookworm',
+      'postgres:15.18',
+      'node:20.20.2-bookworm-slim',
+      'apache/kafka:4.4.0',
+      `node@sha256:${'a'.repeat(64)}`,
+    ])
+      expect([ref, pinProblem(ref)]).toEqual([ref, null]);
+    for (const ref of [
+      'postgres:15',
+      'postgres',
+      'node:20.19-bookworm-slim',
+      'node:20-slim',
+      'apache/kafka:latest',
+      'apache/kafka',
+    ])
+      expect([ref, pinProblem(ref)]).toEqual([ref, expect.stringContaining(ref)]);
   });
 });
 
@@ -240,6 +329,26 @@ describe('Dockerfile', () => {
     const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
     expect(runs.join('\n')).toMatch(/turbo prune "@rxbridge\/\$\{APP\}" --docker/);
     expect(runs.join('\n')).toMatch(/deploy --prod/);
+  });
+
+  it('builds every stage FROM an earlier stage or an image pinned to a precise version', () => {
+    // ARGs before the first FROM are the only ones a FROM line can use
+    const firstFrom = instructions.findIndex((i) => i.keyword === 'FROM');
+    /** @type {Record<string, string>} */
+    const args = {};
+    for (const i of instructions.slice(0, firstFrom).filter((x) => x.keyword === 'ARG')) {
+      const [k, v] = i.args.split('=');
+      if (k && v !== undefined) args[k] = v;
+    }
+    const stages = new Set();
+    const froms = dockerfile.getFROMs();
+    expect(froms.length).toBeGreaterThan(1);
+    for (const from of froms) {
+      const image = (from.getImage() ?? '').replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => args[a ?? b] ?? '');
+      if (!stages.has(image)) expect([from.getImage(), pinProblem(image)]).toEqual([from.getImage(), null]);
+      const stage = from.getBuildStage();
+      if (stage) stages.add(stage);
+    }
   });
 
   it('runs the final stage as an unprivileged user under tini, with a healthcheck', () => {
