@@ -5,11 +5,16 @@
 // their tests, so it cannot depend on them (turbo.json builds them before this package's tests).
 import { GatewayConfigSchema } from '../apps/gateway/dist/index.js';
 import { SandboxEnv } from '../apps/rxscale-sandbox/dist/index.js';
-import { InventoryServiceEnv } from '../apps/inventory-service/dist/index.js';
-import { OrderServiceEnv } from '../apps/order-service/dist/index.js';
-import { orderServiceLinkConfig, shippingConfig } from '../apps/shipping-service/dist/index.js';
+import { InventoryServiceConfigSchema, InventoryServiceEnv } from '../apps/inventory-service/dist/index.js';
+import { OrderServiceConfigSchema, OrderServiceEnv } from '../apps/order-service/dist/index.js';
+import {
+  orderServiceLinkConfig,
+  shippingConfig,
+  ShippingServiceConfig,
+} from '../apps/shipping-service/dist/index.js';
 import {
   configSchema,
+  documentedEnv,
   databaseConfig,
   httpEdgeConfig,
   kafkaConfig,
@@ -259,3 +264,22 @@ export const envExampleHeader = [
   'Every line is commented out: a copy changes nothing until a line is uncommented. Each process reads only',
   "its own part's variables; secrets (keys, tokens) belong in a secret store, never in a committed file.",
 ];
+
+/**
+ * The variables each part `npm start` runs (tools/stack/apps.mjs, by name) reads: its whole config schema,
+ * or the list above for the simulator, a plain .mjs. The deployment tests compare what each environment
+ * sets against these.
+ * @returns {Record<string, string[]>}
+ */
+export function partVariables() {
+  /** @param {Parameters<typeof documentedEnv>[0]} schema */
+  const names = (schema) => documentedEnv(schema).map((v) => v.name);
+  return {
+    sandbox: names(SandboxEnv),
+    gateway: names(GatewayConfigSchema),
+    'order-service': names(OrderServiceConfigSchema),
+    'inventory-service': names(InventoryServiceConfigSchema),
+    'shipping-service': names(ShippingServiceConfig),
+    simulator: simulatorVariables.map((v) => v.name),
+  };
+}

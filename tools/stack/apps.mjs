@@ -50,7 +50,38 @@ export function stackGroups(suffix = '') {
  * @property {Record<string, string>} env
  * @property {string} [ready] path answered 2xx once the app can take work
  * @property {() => Promise<Record<string, string>>} [prepare] more env, computed before the app starts
+ * @property {string[]} [prepares] the names of the variables prepare() returns: declared, so that the
+ *   deployment tests know them without running it, and checked every time it runs (preparedEnv)
  */
+
+/**
+ * What `npm start` gives every app besides its own env: where the infrastructure it started (or found)
+ * is. tools/stack/main.mjs builds its env with this; the deployment tests take the names from it.
+ * @param {{ databaseUrl: string, brokers: string }} infra
+ */
+export function infrastructureEnv(infra) {
+  return {
+    DATABASE_URL: infra.databaseUrl,
+    KAFKA_BROKERS: infra.brokers,
+    // kafkajs' notice about its v2 partitioner, once per process: noise in a developer's terminal
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  };
+}
+
+/**
+ * The env an app's prepare() computes (none without one), refused when it returns other variables than
+ * the app declares in `prepares`.
+ * @param {StackApp} app
+ * @returns {Promise<Record<string, string>>}
+ */
+export async function preparedEnv(app) {
+  const env = app.prepare ? await app.prepare() : {};
+  const got = Object.keys(env).sort().join(', ');
+  const declared = [...(app.prepares ?? [])].sort().join(', ');
+  if (got !== declared)
+    throw new Error(`${app.name}'s prepare() returned [${got}], its declaration says [${declared}]`);
+  return env;
+}
 
 /**
  * @typedef {object} StackOptions
@@ -75,7 +106,22 @@ export function stackApps(o) {
   const suffix = o.groupSuffix ?? '';
   const groups = stackGroups(suffix);
   const sandboxApi = `${url('sandbox')}/v1/external-pharmacy-api-v1`;
-  /** Every service's shared env: where it listens, its tokens' hashes, the sandbox as its RxScale. */
+  /**
+   * The sandbox as RxScale, for the services that call it (order, inventory; shipping makes no RxScale
+   * call). The group key lists its pharmacies: inventory's SKU sync at start works on the listed ones (an
+   * unlisted group key leaves it nothing to sync until an article exists, so nothing maps or pushes).
+   */
+  const rxscale = {
+    RXSCALE_SOURCES: JSON.stringify({
+      default: {
+        baseUrl: sandboxApi,
+        apiKey: SANDBOX_DEMO_GROUP_KEY,
+        scope: 'group',
+        pharmacies: seedPharmacies(o.seedFile ?? SANDBOX_SEED_FILE),
+      },
+    }),
+  };
+  /** Every service's shared env: where it listens, its tokens' hashes, its consumer group. */
   const service = (
     /** @type {string} */ svc,
     /** @type {number} */ port,
@@ -87,16 +133,6 @@ export function stackApps(o) {
     HTTP_SHUTDOWN_DELAY_MS: '0',
     KAFKA_GROUP_ID: groups[/** @type {'order' | 'inventory' | 'shipping'} */ (svc)],
     ...(suffix ? { KAFKA_CLIENT_ID: `rxbridge-${svc}-service${suffix}` } : {}),
-    // The group key lists its pharmacies: inventory's SKU sync at start works on the listed ones (an
-    // unlisted group key leaves it nothing to sync until an article exists, so nothing maps or pushes).
-    RXSCALE_SOURCES: JSON.stringify({
-      default: {
-        baseUrl: sandboxApi,
-        apiKey: SANDBOX_DEMO_GROUP_KEY,
-        scope: 'group',
-        pharmacies: seedPharmacies(o.seedFile ?? SANDBOX_SEED_FILE),
-      },
-    }),
   });
   const pms = [c.entries.simulator, c.entries.developer];
   /** @type {StackApp[]} */
@@ -122,6 +158,7 @@ export function stackApps(o) {
       url: url('gateway'),
       env: { HTTP_PORT: String(ports.gateway), HTTP_HOST: listenHost },
       ready: '/health/ready',
+      prepares: ['GATEWAY_WEBHOOK_SECRETS'],
       prepare: () =>
         subscribeGatewayAtSandbox({
           root,
@@ -137,6 +174,7 @@ export function stackApps(o) {
       url: url('order'),
       env: {
         ...service('order', ports.order, [...pms, c.entries.shippingToOrder]),
+        ...rxscale,
         PATIENT_DATA_KEYS: c.patientDataKeys,
         PATIENT_DATA_ACTIVE_KEY: c.patientDataActiveKey,
       },
@@ -147,7 +185,7 @@ export function stackApps(o) {
       dir: 'apps/inventory-service',
       entry: 'dist/main.js',
       url: url('inventory'),
-      env: service('inventory', ports.inventory, pms),
+      env: { ...service('inventory', ports.inventory, pms), ...rxscale },
       ready: '/health/ready',
     },
     {

@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { mintStackCredentials } from './credentials.mjs';
-import { stackApps } from './apps.mjs';
+import { preparedEnv, stackApps } from './apps.mjs';
 import { provisionCatalogTopics } from './gateway-wiring.mjs';
 
 /** The compose service each stack app is reached at. */
@@ -53,7 +53,7 @@ export async function composeSetup(o) {
   mkdirSync(o.dir, { recursive: true });
   const written = [];
   for (const app of apps) {
-    const env = { ...app.env, ...(app.prepare ? await app.prepare() : {}) };
+    const env = { ...app.env, ...(await preparedEnv(app)) };
     const file = join(o.dir, `${app.name}.env`);
     // readable by the apps' user (uid 1000 in every image), by nobody else
     writeFileSync(file, envFile(env), { mode: 0o600 });

@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKafka, stopKafka } from '../kafka/kafka.mjs';
 import { startPostgres } from '../postgres/postgres.mjs';
-import { DEFAULT_PORTS, stackApps, stackGroups } from './apps.mjs';
+import { DEFAULT_PORTS, infrastructureEnv, stackApps, stackGroups } from './apps.mjs';
 import { mintStackCredentials, writeCredentialsFile } from './credentials.mjs';
 import { startStack } from './run-stack.mjs';
 import { provisionCatalogTopics } from './gateway-wiring.mjs';
@@ -27,11 +27,7 @@ export async function startInfrastructure() {
     await postgres.stop();
     throw err;
   }
-  const env = {
-    DATABASE_URL: postgres.url,
-    KAFKA_BROKERS: kafka.brokers,
-    KAFKAJS_NO_PARTITIONER_WARNING: '1',
-  };
+  const env = infrastructureEnv({ databaseUrl: postgres.url, brokers: kafka.brokers });
   return {
     env,
     async stop() {

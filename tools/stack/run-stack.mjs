@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { preparedEnv } from './apps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -47,8 +48,7 @@ export async function startStack(o) {
     for (const app of o.apps) {
       const entry = join(root, app.dir, app.entry);
       if (!existsSync(entry)) throw new Error(`${app.name} is not built (${entry} missing)`);
-      /** @type {Record<string, string>} */
-      const prepared = app.prepare ? await app.prepare() : {};
+      const prepared = await preparedEnv(app);
       const child = spawn(process.execPath, [entry], {
         cwd: join(root, app.dir),
         env: { ...o.env, ...app.env, ...prepared },

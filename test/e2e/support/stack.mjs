@@ -17,7 +17,7 @@ import {
   uniqueSuffix,
   waitFor,
 } from '@rxbridge/testing';
-import { stackApps, stackGroups } from '@rxbridge/tools/stack/apps';
+import { infrastructureEnv, stackApps, stackGroups } from '@rxbridge/tools/stack/apps';
 import { mintStackCredentials } from '@rxbridge/tools/stack/credentials';
 import { provisionCatalogTopics } from '@rxbridge/tools/stack/gateway-wiring';
 import { startStack } from '@rxbridge/tools/stack/run-stack';
@@ -114,9 +114,7 @@ export async function startE2EStack(o) {
     apps,
     env: {
       ...process.env,
-      DATABASE_URL: database.url,
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      ...infrastructureEnv({ databaseUrl: database.url, brokers: brokers.join(',') }),
     },
     onOutput: (app, chunk) => {
       const text = chunk.toString('utf8');
