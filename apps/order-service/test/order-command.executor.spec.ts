@@ -237,7 +237,7 @@ describe(OrderCommandExecutor.name, () => {
       const error = await executor
         .execute(command('po-x', 'order.status', { status: 'completed' }))
         .catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'COMMAND_INVALID', permanent: true });
+      expect(error).toMatchObject({ code: 'command_invalid', permanent: true });
     });
   });
 });

@@ -283,7 +283,7 @@ describe('REST edge', () => {
     expect((await h.api('POST', '/operations/retention', { token: 'pms' })).status).toBe(403);
     const missing = await h.api<{ error: { code: string } }>('GET', '/orders/po-nobody');
     expect(missing.status).toBe(404);
-    expect(missing.body.error.code).toBe('ORDER_NOT_FOUND');
+    expect(missing.body.error.code).toBe('order_not_found');
   });
 
   it('refuses bad input and changes nothing', async () => {
@@ -383,7 +383,7 @@ describe('REST edge', () => {
       token: 'shipping',
     });
     expect(gone.status).toBe(410);
-    expect(gone.body.error.code).toBe('PATIENT_DATA_PURGED');
+    expect(gone.body.error.code).toBe('patient_data_purged');
   });
 });
 
@@ -440,7 +440,7 @@ describe('operator retry of a refused order', () => {
     const before = await everything(uid);
     const refused = await retry(uid, { body: { comment: 'Portal geprüft' } });
     expect(refused.status).toBe(409);
-    expect(refused.body.error!.code).toBe('RETRY_NOT_POSSIBLE');
+    expect(refused.body.error!.code).toBe('retry_not_possible');
     expect(refused.body.error!.message).toContain('ready_for_pickup');
     expect(refused.body.error!.message).toMatch(/Pharmacy Portal.*cancel/);
     expect(await everything(uid)).toEqual(before);
@@ -537,11 +537,11 @@ describe('operator retry of a refused order', () => {
     const calls = await gets(open);
     const notRefused = await retry(open);
     expect(notRefused.status).toBe(409);
-    expect(notRefused.body.error!.code).toBe('NOTHING_TO_RETRY');
+    expect(notRefused.body.error!.code).toBe('nothing_to_retry');
     expect(await gets(open)).toBe(calls);
     const unknown = await retry('po-nobody-retry');
     expect(unknown.status).toBe(404);
-    expect(unknown.body.error!.code).toBe('ORDER_NOT_FOUND');
+    expect(unknown.body.error!.code).toBe('order_not_found');
     const uid = await refusedOrder();
     const before = await everything(uid);
     expect((await retry(uid, { token: 'pms' })).status).toBe(403);
@@ -559,7 +559,7 @@ describe('operator retry of a refused order', () => {
     await fault({ kind: 'error', status: 503, count: 2, endpoint: { method: 'GET', path } });
     const down = await retry(uid, { idempotencyKey: key });
     expect(down.status).toBe(503);
-    expect(down.body.error!.code).toBe('RXSCALE_UNAVAILABLE');
+    expect(down.body.error!.code).toBe('rxscale_unavailable');
     await fault({ kind: 'hang', ms: 1500, count: 2, endpoint: { method: 'GET', path } });
     const slow = await retry(uid, { idempotencyKey: key });
     expect(slow.status).toBe(503);

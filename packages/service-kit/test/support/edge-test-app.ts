@@ -94,7 +94,7 @@ class EdgeTestController {
   cancel(@ZodParam('orderId', z.uuid()) orderId: string): never {
     throw new PermanentError(
       `order ${orderId.slice(0, 8)}… cannot be cancelled once shipped`,
-      'order_not_cancellable',
+      'order_closed',
     );
   }
 
@@ -178,7 +178,7 @@ export async function startEdgeTestApp(
     dataSource,
     healthChecks: options.healthChecks ?? [],
     ...(options.metrics ? { metrics: options.metrics } : {}),
-    errorStatuses: { order_not_cancellable: 409 },
+    errorStatuses: { order_closed: 409 },
   });
   let url = '';
   if (options.listen !== false) {
