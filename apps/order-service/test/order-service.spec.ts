@@ -1,8 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { assertOpenApiDocumentCurrent, writeOpenApiDocument } from '@rxbridge/service-kit';
-import { Topics } from '@rxbridge/contracts';
-import { INVENTED_PATIENT, requestJson, waitFor } from '@rxbridge/testing';
+import { assertOpenApiDocumentCurrent, listDeadLetters, writeOpenApiDocument } from '@rxbridge/service-kit';
+import { buildRxScaleEvent, Topics } from '@rxbridge/contracts';
+import {
+  INVENTED_PATIENT,
+  INVENTED_PERSON_MARKERS,
+  kafkaClient,
+  requestJson,
+  uniqueSuffix,
+  waitFor,
+} from '@rxbridge/testing';
+import { orderWebhookBody } from './support/order-webhook-body.js';
 import { sandboxAdmin, sandboxRequestsFor } from './support/order-test-kit.js';
 import { startHarness, type Harness, type HarnessPharmacy } from './support/order-service-harness.js';
 
@@ -160,6 +168,31 @@ describe('duplicates and reordering', () => {
     await sandboxAdmin(h.sb, 'POST', `/orders/${uid}/cancel`, { reason: 'patient withdrew' });
     const o = await untilState(uid, 'cancelled');
     expect(o.commands).toEqual([]);
+  });
+});
+
+describe('a malformed order webhook', () => {
+  it('goes to the dead-letter topic at once as invalid_webhook, naming paths and no patient data, and stores nothing', async () => {
+    const uid = `po-malformed-${uniqueSuffix()}`;
+    const body = orderWebhookBody(uid, (d) => {
+      d.pharmacy = { uid: h.a.uid };
+      (d.order_items as Record<string, unknown>[])[0]!.amount = 'two';
+      d.status = 42;
+    });
+    const built = buildRxScaleEvent({ rawBody: body, receivedAt: new Date(), source: 'test' });
+    if (!built.ok) throw built.error;
+    await h.produceRaw(built.topic, built.key, JSON.stringify(built.event));
+
+    const kafka = kafkaClient(`${h.group}-dlq-reader`);
+    const letter = await waitFor(
+      async () => (await listDeadLetters(kafka, h.group)).find((l) => l.key === uid),
+      `the dead letter of ${uid}`,
+    );
+    expect(letter).toMatchObject({ errorCode: 'invalid_webhook', attempts: 1, sourceTopic: built.topic });
+    expect(letter.error).toContain('order_items.0.amount');
+    expect(letter.error).toContain('status');
+    for (const marker of INVENTED_PERSON_MARKERS) expect(letter.error).not.toContain(marker);
+    expect((await h.api('GET', `/orders/${uid}`)).status).toBe(404);
   });
 });
 
