@@ -20,7 +20,10 @@ export function orderOfWebhook(
   const parsed = PharmacyOrder.safeParse(decoded.envelope.data);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} (${i.code})`);
-    return { ok: false, error: `the webhook's order breaks the contract at: ${[...new Set(issues)].join(', ')}` };
+    return {
+      ok: false,
+      error: `the webhook's order breaks the contract at: ${[...new Set(issues)].join(', ')}`,
+    };
   }
   return { ok: true, order: parsed.data };
 }
