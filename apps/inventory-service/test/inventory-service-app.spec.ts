@@ -1,5 +1,6 @@
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
 import { type Producer } from 'kafkajs';
+import { waitFor } from '@rxbridge/testing';
 import {
   admin,
   orderCancelled,
@@ -10,7 +11,6 @@ import {
   sandboxPharmacy,
   sandboxStock,
   stockPushes,
-  waitFor,
 } from './support/inventory-test-kit.js';
 import {
   call,
@@ -265,11 +265,9 @@ describe('inventory-service app', () => {
       }),
     );
     for (let i = 0; i < 10; i++)
-      await waitFor(
-        async () => (await sandboxStock(sb, ph.pharmacySkuUids[i]!)) === final[i],
-        `final ${i}`,
-        20_000,
-      );
+      await waitFor(async () => (await sandboxStock(sb, ph.pharmacySkuUids[i]!)) === final[i], `final ${i}`, {
+        timeoutMs: 20_000,
+      });
     expect((await mine()) - pushesBefore).toBeLessThanOrEqual(10);
   });
 });
