@@ -1,3 +1,5 @@
+// One file on purpose: the state machine is read as a whole (states, triggers, the transition table and the
+// pure functions over it); split, a reader could no longer check a state's every way out in one place.
 import {
   COMPLETE_ORDER_ALLOWED_FROM,
   isAllowedStatusTransition,
