@@ -13,9 +13,14 @@ import { Readable } from 'node:stream';
 import { Topics } from '@rxbridge/contracts';
 import { startSandbox } from '@rxbridge/rxscale-sandbox';
 import { PostgresRateBudget, RxScaleClient } from '@rxbridge/rxscale-client';
-import { createLogger, mintApiToken, rxscaleBudgetBucket } from '@rxbridge/service-kit';
+import {
+  createKafkaClient,
+  createLogger,
+  mintApiToken,
+  rxscaleBudgetBucket,
+  silentLogger,
+} from '@rxbridge/service-kit';
 import { brokers, databaseUrl } from '@rxbridge/testing';
-import { Kafka, logLevel } from 'kafkajs';
 import { createInventoryServiceApp, loadInventoryServiceConfig } from '@rxbridge/inventory-service';
 import { report } from './report.mjs';
 
@@ -47,7 +52,7 @@ const { key } = await admin('POST', '/api-keys', {
   pharmacy_uid: pharmacy,
   permissions: ['orders_read', 'orders_write', 'stock_read', 'stock_write', 'pharmacy_sku_write'],
 });
-const kafka = new Kafka({ clientId: 'bench-inventory', brokers, logLevel: logLevel.NOTHING });
+const kafka = createKafkaClient({ clientId: 'bench-inventory', brokers, logger: silentLogger });
 const kadmin = kafka.admin();
 await kadmin.connect();
 await kadmin.createTopics({

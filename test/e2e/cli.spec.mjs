@@ -373,7 +373,7 @@ describe('rxbridge orders show', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stdout).toBe('');
     expect(unknown.stderr).toMatch(
-      /order-service answered 404 to GET \/orders\/po-e2e-never-seen: ORDER_NOT_FOUND/,
+      /order-service answered 404 to GET \/orders\/po-e2e-never-seen: order_not_found/,
     );
     expect(slash.code).toBe(2);
     expect(slash.stderr).toContain('is not an order uid');

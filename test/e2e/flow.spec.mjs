@@ -148,7 +148,7 @@ describe('an order shipped by carrier', () => {
       body: { carrier: 'DHL', tracking_number: 'E2E0009999' },
     });
     expect(again.status).toBe(409);
-    expect(/** @type {any} */ (again.body).error.code).toBe('SHIPMENT_ALREADY_DISPATCHED');
+    expect(/** @type {any} */ (again.body).error.code).toBe('shipment_already_dispatched');
   });
 });
 
@@ -171,7 +171,7 @@ describe('a pickup order', () => {
       body: { carrier: 'DHL', tracking_number: 'E2E0005555' },
     });
     expect(refused.status).toBe(409);
-    expect(/** @type {any} */ (refused.body).error.code).toBe('DELIVERY_TYPE_MISMATCH');
+    expect(/** @type {any} */ (refused.body).error.code).toBe('delivery_type_mismatch');
     const handOver = await s.api('shipping', `/shipments/${uid}/hand-over`, { method: 'POST', body: {} });
     expect(handOver.status).toBe(200);
     await sandboxStatus(s, uid, 'completed');
@@ -193,7 +193,7 @@ describe('a pickup order', () => {
 });
 
 describe('cancellation', () => {
-  it('before dispatch: the reservation is released, the shipment stopped, and a dispatch is refused with ORDER_CANCELLED', async () => {
+  it('before dispatch: the reservation is released, the shipment stopped, and a dispatch is refused with order_cancelled', async () => {
     const psku = 'psku-demo-1-003';
     const before = await level(psku);
     const uid = await createSandboxOrder(s, {
@@ -220,7 +220,7 @@ describe('cancellation', () => {
     });
     expect(dispatch.status).toBe(409);
     expect(/** @type {any} */ (dispatch.body).error).toMatchObject({
-      code: 'ORDER_CANCELLED',
+      code: 'order_cancelled',
       message: expect.any(String),
     });
     expect((await sandboxOrder(s, uid)).status).toBe('cancelled');
@@ -311,14 +311,14 @@ describe('out of stock', () => {
 });
 
 describe('the shipping desk', () => {
-  it('refuses a shipment for an order it does not know with 404 ORDER_NOT_FOUND, and a bad carrier with 422', async () => {
+  it('refuses a shipment for an order it does not know with 404 order_not_found, and a bad carrier with 422', async () => {
     const unknown = await s.api('shipping', '/shipments/po-e2e-never-seen/dispatch', {
       method: 'POST',
       body: { carrier: 'DHL', tracking_number: 'E2E0000404' },
     });
     expect(unknown.status).toBe(404);
     expect(/** @type {any} */ (unknown.body).error).toMatchObject({
-      code: 'ORDER_NOT_FOUND',
+      code: 'order_not_found',
       message: expect.any(String),
     });
     const badCarrier = await s.api('shipping', '/shipments/po-e2e-never-seen/dispatch', {

@@ -216,7 +216,7 @@ export function createSimulator(o) {
             ? `[simulator] order ${uid} handed over`
             : `[simulator] order ${uid} dispatched carrier=${carrier} tracking=${keys.get(`tn:${uid}`)}`,
         );
-      } else if (r.status === 409 && errorCode(r) === 'ORDER_NOT_READY') {
+      } else if (r.status === 409 && errorCode(r) === 'order_not_ready') {
         // Not ready yet on shipping's side (the ready event is on its way): the same step later, new key,
         // since the first key holds the 409.
         keys.delete(`ship:${uid}`);

@@ -61,7 +61,7 @@ async function fakeServices() {
       const ready = url.pathname.match(/^\/orders\/([^/]+)\/ready$/);
       if (req.method === 'POST' && ready) {
         const order = state.orders.find((o) => o.pharmacy_order_uid === ready[1]);
-        if (!order) return send(404, { error: { code: 'ORDER_NOT_FOUND', message: 'x' } });
+        if (!order) return send(404, { error: { code: 'order_not_found', message: 'x' } });
         order.state = 'ready';
         return send(200, order);
       }
@@ -73,7 +73,7 @@ async function fakeServices() {
       const ship = url.pathname.match(/^\/shipments\/([^/]+)\/(dispatch|hand-over)$/);
       if (req.method === 'POST' && ship) {
         const shipment = state.shipments.find((s) => s.pharmacy_order_uid === ship[1]);
-        if (!shipment) return send(404, { error: { code: 'ORDER_NOT_FOUND', message: 'x' } });
+        if (!shipment) return send(404, { error: { code: 'order_not_found', message: 'x' } });
         const refusal = ship[2] === 'dispatch' ? state.dispatchRefusals.shift() : undefined;
         if (refusal) return send(refusal.status, { error: { code: refusal.code, message: 'x' } });
         shipment.state = ship[2] === 'dispatch' ? 'dispatched' : 'handed-over';
@@ -186,8 +186,8 @@ describe('the simulator', () => {
     expect(logs).toContain('[simulator] order po-sim-1 packed (ready)');
   });
 
-  it('dispatches a shipment with the demo carrier and a demo tracking number, retrying ORDER_NOT_READY', async () => {
-    svc.state.dispatchRefusals.push({ status: 409, code: 'ORDER_NOT_READY' });
+  it('dispatches a shipment with the demo carrier and a demo tracking number, retrying order_not_ready', async () => {
+    svc.state.dispatchRefusals.push({ status: 409, code: 'order_not_ready' });
     await start({ carrier: 'DPD' });
     svc.state.shipments.push({ pharmacy_order_uid: 'po-sim-2', fulfilment: 'shipment', state: 'expected' });
     await waitFor(() => svc.state.shipments[0].state === 'dispatched' || undefined, 'dispatched', {
@@ -207,7 +207,7 @@ describe('the simulator', () => {
   });
 
   it('hands a pickup order over instead of dispatching it, and leaves a cancelled one alone', async () => {
-    svc.state.dispatchRefusals.push({ status: 409, code: 'ORDER_CANCELLED' });
+    svc.state.dispatchRefusals.push({ status: 409, code: 'order_cancelled' });
     await start();
     svc.state.shipments.push({ pharmacy_order_uid: 'po-sim-3', fulfilment: 'hand-over', state: 'expected' });
     svc.state.shipments.push({ pharmacy_order_uid: 'po-sim-4', fulfilment: 'shipment', state: 'expected' });
@@ -215,7 +215,7 @@ describe('the simulator', () => {
       timeoutMs: 5000,
     });
     await waitFor(
-      () => logs.some((l) => l.includes('po-sim-4 not shipped: 409 ORDER_CANCELLED')) || undefined,
+      () => logs.some((l) => l.includes('po-sim-4 not shipped: 409 order_cancelled')) || undefined,
       'cancelled refusal logged',
       { timeoutMs: 5000 },
     );

@@ -14,6 +14,7 @@ import {
   ServiceMetrics,
   systemClock,
   type Clock,
+  type DomainErrorStatuses,
   type ServiceLogger,
 } from '@rxbridge/service-kit';
 import type { OpenAPIObject } from '@nestjs/swagger';
@@ -33,15 +34,15 @@ type SourcesOptions = NonNullable<Parameters<typeof RxscaleSources.create>[1]>;
 export const INVENTORY_SCHEMA = 'inventory';
 
 /** The phase-1 error codes and their HTTP statuses, in one place. */
-export const INVENTORY_ERROR_STATUSES: Record<string, number> = {
-  STOCK_LEVEL_INVALID: 422,
-  ARTICLE_NOT_FOUND: 404,
-  UPLOAD_TOO_LARGE: 413,
-  TOO_MANY_LINES: 413,
-  CSV_MALFORMED: 400,
-  CSV_HEADER_INVALID: 400,
-  JSON_INVALID: 400,
-  ORDER_LINE_UNIDENTIFIED: 422,
+export const INVENTORY_ERROR_STATUSES: DomainErrorStatuses = {
+  stock_level_invalid: 422,
+  article_not_found: 404,
+  upload_too_large: 413,
+  too_many_lines: 413,
+  csv_malformed: 400,
+  csv_header_invalid: 400,
+  upload_json_invalid: 400,
+  order_line_unidentified: 422,
 } satisfies Record<
   keyof typeof StockErrorCodes | keyof typeof StockUploadErrorCodes | keyof typeof ReservationErrorCodes,
   number

@@ -1,5 +1,6 @@
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
 import { type Producer } from 'kafkajs';
+import { waitFor } from '@rxbridge/testing';
 import {
   admin,
   orderCancelled,
@@ -10,7 +11,6 @@ import {
   sandboxPharmacy,
   sandboxStock,
   stockPushes,
-  waitFor,
 } from './support/inventory-test-kit.js';
 import {
   call,
@@ -147,10 +147,10 @@ describe('inventory-service app', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ received: 6, accepted: 2, rejected_count: 4 });
     expect(res.body.rejected.map((r: { line: number; code: string }) => [r.line, r.code])).toEqual([
-      [3, 'ON_HAND_NEGATIVE'],
-      [4, 'ON_HAND_NOT_INTEGER'],
-      [5, 'ARTICLE_ID_MISSING'],
-      [6, 'PZN_INVALID'],
+      [3, 'on_hand_negative'],
+      [4, 'on_hand_not_integer'],
+      [5, 'article_id_missing'],
+      [6, 'pzn_invalid'],
     ]);
     const levels = await call(app, 'GET', `/pharmacies/${uid}/stock`, { token: TOKENS.reader.token });
     expect(
@@ -165,14 +165,14 @@ describe('inventory-service app', () => {
       csv: 'article_id,on_hand\nB-1,40\n"B-9,1\n',
     });
     expect(malformed.status).toBe(400);
-    expect(malformed.body.error.code).toBe('CSV_MALFORMED');
+    expect(malformed.body.error.code).toBe('csv_malformed');
     const big = 'article_id,on_hand\n' + Array.from({ length: 300 }, (_, i) => `C-${i},1`).join('\n') + '\n';
     const oversized = await call(app, 'POST', `/pharmacies/${uid}/stock`, {
       token: TOKENS.writer.token,
       csv: big,
     });
     expect(oversized.status).toBe(413);
-    expect(oversized.body.error.code).toBe('UPLOAD_TOO_LARGE');
+    expect(oversized.body.error.code).toBe('upload_too_large');
     const unchanged = await call(app, 'GET', `/pharmacies/${uid}/stock`, { token: TOKENS.reader.token });
     expect(
       unchanged.body.items.map((i: { article_id: string; on_hand: number }) => [i.article_id, i.on_hand]),
@@ -265,11 +265,9 @@ describe('inventory-service app', () => {
       }),
     );
     for (let i = 0; i < 10; i++)
-      await waitFor(
-        async () => (await sandboxStock(sb, ph.pharmacySkuUids[i]!)) === final[i],
-        `final ${i}`,
-        20_000,
-      );
+      await waitFor(async () => (await sandboxStock(sb, ph.pharmacySkuUids[i]!)) === final[i], `final ${i}`, {
+        timeoutMs: 20_000,
+      });
     expect((await mine()) - pushesBefore).toBeLessThanOrEqual(10);
   });
 });

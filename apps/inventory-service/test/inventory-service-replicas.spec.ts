@@ -1,13 +1,13 @@
 import { buildRxScaleEvent } from '@rxbridge/contracts';
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
 import { type Producer } from 'kafkajs';
+import { waitFor } from '@rxbridge/testing';
 import {
   admin,
   orderReceived,
   outboxEvents,
   sandboxPharmacy,
   sandboxStock,
-  waitFor,
 } from './support/inventory-test-kit.js';
 import {
   call,
@@ -119,7 +119,9 @@ describe('inventory-service replicas, restarts and portal changes', () => {
     expect(await pushed()).toBeLessThan(8);
     await admin(sb, 'DELETE', '/faults');
     const second = await start(uid, ph.apiKey, schema);
-    await waitFor(async () => (await pushed()) === 8, 'every SKU at its value after the restart', 30_000);
+    await waitFor(async () => (await pushed()) === 8, 'every SKU at its value after the restart', {
+      timeoutMs: 30_000,
+    });
     await second.close();
     apps.splice(apps.indexOf(second), 1);
     apps.push(second); // schema dropped at the end

@@ -1,5 +1,6 @@
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
 import { type RxscaleCommandRelay } from '@rxbridge/service-kit';
+import { waitFor } from '@rxbridge/testing';
 import { SkuSyncService } from '../src/skus/sku-sync.service.js';
 import { parseStockJson } from '../src/stock/stock-ingest.js';
 import {
@@ -13,7 +14,6 @@ import {
   sandboxPharmacy,
   sandboxStock,
   syncRunner,
-  waitFor,
   type TestDatabase,
 } from './support/inventory-test-kit.js';
 

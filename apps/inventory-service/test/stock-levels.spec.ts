@@ -94,9 +94,9 @@ describe(StockLevelService.name, () => {
       );
       expect(result).toMatchObject({ received: 6, accepted: 3, changed: 2, rejectedCount: 3 });
       expect(result.rejected.map((r) => [r.line, r.reason])).toEqual([
-        [3, 'ON_HAND_NEGATIVE'],
-        [5, 'PZN_CONFLICT'],
-        [6, 'ON_HAND_NOT_INTEGER'],
+        [3, 'on_hand_negative'],
+        [5, 'pzn_conflict'],
+        [6, 'on_hand_not_integer'],
       ]);
       expect(JSON.stringify(result)).not.toContain('four');
       const levels = await inv.stock.readLevels(db.dataSource.manager, { pharmacyUid });
@@ -120,7 +120,7 @@ describe(StockLevelService.name, () => {
           }),
         }),
       );
-      expect(result.rejected.map((r) => [r.line, r.reason])).toEqual([[2, 'ON_HAND_NOT_INTEGER']]);
+      expect(result.rejected.map((r) => [r.line, r.reason])).toEqual([[2, 'on_hand_not_integer']]);
       expect(
         (await inv.stock.readLevels(db.dataSource.manager, { pharmacyUid })).map((l) => l.articleId),
       ).toEqual(['J-1']);
@@ -131,7 +131,7 @@ describe(StockLevelService.name, () => {
         db.dataSource.transaction((m) =>
           inv.stock.setOne(m, { pharmacyUid: `${PHARMACY}-one`, articleId: 'X', onHand: -1 }),
         ),
-      ).rejects.toMatchObject({ code: 'STOCK_LEVEL_INVALID' });
+      ).rejects.toMatchObject({ code: 'stock_level_invalid' });
     });
   });
 
@@ -160,7 +160,7 @@ describe(StockLevelService.name, () => {
     it('with bad quoting late in the file applies nothing, not even the lines before', async () => {
       const good = Array.from({ length: 6_000 }, (_, i) => `Q-${i},1`).join('\n');
       const error = await refusedApplies(`${PHARMACY}-quote`, `article_id,on_hand\n${good}\n"Q-x,1\nQ-y,2\n`);
-      expect(error.code).toBe('CSV_MALFORMED');
+      expect(error.code).toBe('csv_malformed');
     });
 
     it('that is too large applies nothing', async () => {
@@ -169,12 +169,12 @@ describe(StockLevelService.name, () => {
         maxBytes: 50_000,
         maxLines: 1e6,
       });
-      expect(error.code).toBe('UPLOAD_TOO_LARGE');
+      expect(error.code).toBe('upload_too_large');
     });
 
     it('with a wrong header applies nothing', async () => {
       expect((await refusedApplies(`${PHARMACY}-header`, 'article,stock\nA,1\n')).code).toBe(
-        'CSV_HEADER_INVALID',
+        'csv_header_invalid',
       );
     });
   });

@@ -3,6 +3,7 @@ import { type AddressInfo } from 'node:net';
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
 import { type RxscaleCommandRelay } from '@rxbridge/service-kit';
 import { type DataSource } from 'typeorm';
+import { waitFor } from '@rxbridge/testing';
 import {
   InventoryCommandExecutor,
   type StockPushOutcome,
@@ -21,7 +22,6 @@ import {
   sandboxStock,
   stockPushes,
   syncRunner,
-  waitFor,
   type SandboxPharmacy,
   type TestDatabase,
 } from './support/inventory-test-kit.js';

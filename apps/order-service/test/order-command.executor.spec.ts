@@ -10,6 +10,7 @@ import {
   silentLogger,
   type RxscaleCommand,
 } from '@rxbridge/service-kit';
+import { waitFor } from '@rxbridge/testing';
 import { type EntityManager } from 'typeorm';
 import { OrderLifecycleService } from '../src/orders/order-lifecycle.service.js';
 import { OrderRepository } from '../src/orders/order.repository.js';
@@ -153,7 +154,10 @@ describe(OrderCommandExecutor.name, () => {
       });
       const first = await executor.execute(status(uid, 'pending review')).catch((e: unknown) => e);
       expect(classifyFailure(first)).toBe('transient');
-      await waitUntil(async () => (await sandboxOrderStatus(sb, uid)) === 'pending review');
+      await waitFor(
+        async () => (await sandboxOrderStatus(sb, uid)) === 'pending review',
+        `${uid} pending review`,
+      );
       // the relay's next attempt
       await expect(executor.execute(status(uid, 'pending review'))).resolves.toEqual({ outcome: 'done' });
     });
@@ -237,7 +241,7 @@ describe(OrderCommandExecutor.name, () => {
       const error = await executor
         .execute(command('po-x', 'order.status', { status: 'completed' }))
         .catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'COMMAND_INVALID', permanent: true });
+      expect(error).toMatchObject({ code: 'command_invalid', permanent: true });
     });
   });
 });
@@ -381,14 +385,6 @@ describe('an order from webhook to completed', () => {
     expect((await sandboxRequestsFor(sb, uid)).filter((r) => r.status === 409)).toHaveLength(1);
   });
 });
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A real HTTP server answering every request with `answer(method)`; records the methods it saw. */
 async function serve(

@@ -31,7 +31,14 @@ function webhook(type: string, uid: string, pharmacyUid: string): CloudEvent {
         event_type: type,
         timestamp: 1_790_000_000,
         payload_version: '1',
-        data: { uid, status: 'waiting for pharmacy', pharmacy: { uid: pharmacyUid, display_name: 'Test' } },
+        // the least an order webhook carries (orderOfWebhook parses it with the contract)
+        data: {
+          uid,
+          status: 'waiting for pharmacy',
+          pharmacy: { uid: pharmacyUid, display_name: 'Test' },
+          order: { uid: `ord-${uid}` },
+          order_items: [],
+        },
       }),
     ),
     receivedAt: new Date(),

@@ -264,14 +264,14 @@ describe(OrderLifecycleService.name, () => {
     });
 
     it.each([
-      ['an order still in init', { status: 'init' }, 'ORDER_NOT_ASSIGNED'],
-      ['an unknown status', { status: 'shipped' }, 'ORDER_INVALID'],
+      ['an order still in init', { status: 'init' }, 'order_not_assigned'],
+      ['an unknown status', { status: 'shipped' }, 'order_invalid'],
       [
         'a line without a positive amount',
         { order_items: [{ uid: 'oi', amount: 0, sku: { uid: 's' } }] },
-        'ORDER_INVALID',
+        'order_invalid',
       ],
-      ['an order without lines', { order_items: [] }, 'ORDER_INVALID'],
+      ['an order without lines', { order_items: [] }, 'order_invalid'],
     ])('refuses %s and writes nothing', async (_what, overrides, code) => {
       const uid = newUid();
       await expect(
@@ -479,7 +479,7 @@ describe(OrderLifecycleService.name, () => {
       const uid = await orderAt('shipped');
       await expect(
         tx((m) => service.cancelByPharmacy(m, { pharmacyOrderUid: uid, reason: 'too late' })),
-      ).rejects.toMatchObject({ code: 'TRANSITION_NOT_ALLOWED' });
+      ).rejects.toMatchObject({ code: 'transition_not_allowed' });
     });
   });
 
@@ -576,19 +576,19 @@ describe(OrderLifecycleService.name, () => {
       const uid = await receiveNew();
       await expect(tx((m) => service.markReady(m, { pharmacyOrderUid: 'po-unknown' }))).rejects.toMatchObject(
         {
-          code: 'ORDER_NOT_FOUND',
+          code: 'order_not_found',
         },
       );
       await expect(
         tx((m) => service.markReady(m, { pharmacyOrderUid: uid, pharmacyUid: 'ph-other' })),
-      ).rejects.toMatchObject({ code: 'ORDER_PHARMACY_MISMATCH' });
+      ).rejects.toMatchObject({ code: 'order_pharmacy_mismatch' });
       await expect(tx((m) => service.markReady(m, { pharmacyOrderUid: uid }))).rejects.toMatchObject({
-        code: 'TRANSITION_NOT_ALLOWED',
+        code: 'transition_not_allowed',
       });
       await expect(
         tx((m) => service.putOnHold(m, { pharmacyOrderUid: uid, comment: '  ' })),
       ).rejects.toMatchObject({
-        code: 'COMMENT_REQUIRED',
+        code: 'comment_required',
       });
       expect(await outbox(uid)).toHaveLength(1);
       expect(await commands(uid)).toHaveLength(1);
@@ -741,7 +741,7 @@ describe(OrderLifecycleService.name, () => {
       rxscaleHas[uid] = 'in-progress';
       const history = await tx((m) => repository.history(m, uid));
       await expect(retries.retry({ pharmacyOrderUid: uid })).rejects.toMatchObject({
-        code: 'COMMENT_REQUIRED',
+        code: 'comment_required',
       });
       expect(await state(uid)).toBe('refused');
       expect(await tx((m) => repository.history(m, uid))).toEqual(history);

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createServiceDataSource, migrateServiceSchema, plumbingMigrations } from '@rxbridge/service-kit';
+import { databaseUrl as url } from '@rxbridge/testing';
 import { type DataSource } from 'typeorm';
 import { CreateOrders1791000000000 } from '../src/migrations/1791000000000-create-orders.js';
 import { orderServiceMigrations } from '../src/migrations/index.js';
 
 /** The orders schema's later migrations against data the earlier ones left (real PostgreSQL). */
-const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
 const schema = `orders_t_${randomBytes(5).toString('hex')}`;
 const opened: DataSource[] = [];
 

@@ -1,8 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { assertOpenApiDocumentCurrent, writeOpenApiDocument } from '@rxbridge/service-kit';
-import { Topics } from '@rxbridge/contracts';
-import { INVENTED_PATIENT, requestJson, waitFor } from '@rxbridge/testing';
+import { assertOpenApiDocumentCurrent, listDeadLetters, writeOpenApiDocument } from '@rxbridge/service-kit';
+import { buildRxScaleEvent, Topics } from '@rxbridge/contracts';
+import {
+  INVENTED_PATIENT,
+  INVENTED_PERSON_MARKERS,
+  kafkaClient,
+  requestJson,
+  uniqueSuffix,
+  waitFor,
+} from '@rxbridge/testing';
+import { orderWebhookBody } from './support/order-webhook-body.js';
 import { sandboxAdmin, sandboxRequestsFor } from './support/order-test-kit.js';
 import { startHarness, type Harness, type HarnessPharmacy } from './support/order-service-harness.js';
 
@@ -163,6 +171,31 @@ describe('duplicates and reordering', () => {
   });
 });
 
+describe('a malformed order webhook', () => {
+  it('goes to the dead-letter topic at once as invalid_webhook, naming paths and no patient data, and stores nothing', async () => {
+    const uid = `po-malformed-${uniqueSuffix()}`;
+    const body = orderWebhookBody(uid, (d) => {
+      d.pharmacy = { uid: h.a.uid };
+      (d.order_items as Record<string, unknown>[])[0]!.amount = 'two';
+      d.status = 42;
+    });
+    const built = buildRxScaleEvent({ rawBody: body, receivedAt: new Date(), source: 'test' });
+    if (!built.ok) throw built.error;
+    await h.produceRaw(built.topic, built.key, JSON.stringify(built.event));
+
+    const kafka = kafkaClient(`${h.group}-dlq-reader`);
+    const letter = await waitFor(
+      async () => (await listDeadLetters(kafka, h.group)).find((l) => l.key === uid),
+      `the dead letter of ${uid}`,
+    );
+    expect(letter).toMatchObject({ errorCode: 'invalid_webhook', attempts: 1, sourceTopic: built.topic });
+    expect(letter.error).toContain('order_items.0.amount');
+    expect(letter.error).toContain('status');
+    for (const marker of INVENTED_PERSON_MARKERS) expect(letter.error).not.toContain(marker);
+    expect((await h.api('GET', `/orders/${uid}`)).status).toBe(404);
+  });
+});
+
 describe('cancellation from RxScale', () => {
   it.each(['awaiting_stock', 'in_progress', 'ready'])('stops an order in %s', async (step) => {
     const uid = await awaitingStock(h.a);
@@ -283,7 +316,7 @@ describe('REST edge', () => {
     expect((await h.api('POST', '/operations/retention', { token: 'pms' })).status).toBe(403);
     const missing = await h.api<{ error: { code: string } }>('GET', '/orders/po-nobody');
     expect(missing.status).toBe(404);
-    expect(missing.body.error.code).toBe('ORDER_NOT_FOUND');
+    expect(missing.body.error.code).toBe('order_not_found');
   });
 
   it('refuses bad input and changes nothing', async () => {
@@ -383,7 +416,7 @@ describe('REST edge', () => {
       token: 'shipping',
     });
     expect(gone.status).toBe(410);
-    expect(gone.body.error.code).toBe('PATIENT_DATA_PURGED');
+    expect(gone.body.error.code).toBe('patient_data_purged');
   });
 });
 
@@ -440,7 +473,7 @@ describe('operator retry of a refused order', () => {
     const before = await everything(uid);
     const refused = await retry(uid, { body: { comment: 'Portal geprüft' } });
     expect(refused.status).toBe(409);
-    expect(refused.body.error!.code).toBe('RETRY_NOT_POSSIBLE');
+    expect(refused.body.error!.code).toBe('retry_not_possible');
     expect(refused.body.error!.message).toContain('ready_for_pickup');
     expect(refused.body.error!.message).toMatch(/Pharmacy Portal.*cancel/);
     expect(await everything(uid)).toEqual(before);
@@ -537,11 +570,11 @@ describe('operator retry of a refused order', () => {
     const calls = await gets(open);
     const notRefused = await retry(open);
     expect(notRefused.status).toBe(409);
-    expect(notRefused.body.error!.code).toBe('NOTHING_TO_RETRY');
+    expect(notRefused.body.error!.code).toBe('nothing_to_retry');
     expect(await gets(open)).toBe(calls);
     const unknown = await retry('po-nobody-retry');
     expect(unknown.status).toBe(404);
-    expect(unknown.body.error!.code).toBe('ORDER_NOT_FOUND');
+    expect(unknown.body.error!.code).toBe('order_not_found');
     const uid = await refusedOrder();
     const before = await everything(uid);
     expect((await retry(uid, { token: 'pms' })).status).toBe(403);
@@ -559,7 +592,7 @@ describe('operator retry of a refused order', () => {
     await fault({ kind: 'error', status: 503, count: 2, endpoint: { method: 'GET', path } });
     const down = await retry(uid, { idempotencyKey: key });
     expect(down.status).toBe(503);
-    expect(down.body.error!.code).toBe('RXSCALE_UNAVAILABLE');
+    expect(down.body.error!.code).toBe('rxscale_unavailable');
     await fault({ kind: 'hang', ms: 1500, count: 2, endpoint: { method: 'GET', path } });
     const slow = await retry(uid, { idempotencyKey: key });
     expect(slow.status).toBe(503);

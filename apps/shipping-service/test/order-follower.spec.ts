@@ -131,12 +131,12 @@ describe(OrderFollowerService.name, () => {
       expect(await snapshot(db.dataSource)).toEqual(before);
     });
 
-    it('refuses an order it never received, with ORDER_NOT_FOUND and nothing written', async () => {
+    it('refuses an order it never received, with order_not_found and nothing written', async () => {
       await expect(
         tx((m) =>
           shipping.follower.orderReady(m, { ready: orderReady(newOrderUid()), deliveryAddress: null }),
         ),
-      ).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND', permanent: true });
+      ).rejects.toMatchObject({ code: 'order_not_found', permanent: true });
       expect(await tableCounts(db.dataSource)).toMatchObject({ shipping_order: 0, shipment: 0, outbox: 0 });
     });
 

@@ -11,7 +11,7 @@ const TOKEN = 'rxb_shipping-to-order-service-test-token';
 
 /**
  * Stands in for order-service's documented route `GET /orders/{uid}/delivery-address` (orders:delivery-address):
- * `{address}`, 404 ORDER_NOT_FOUND, 410 PATIENT_DATA_PURGED. Each order uid picks the answer.
+ * `{address}`, 404 order_not_found, 410 patient_data_purged. Each order uid picks the answer.
  */
 function orderServiceStandIn(): { server: Server; requests: { url: string; auth: string | undefined }[] } {
   const requests: { url: string; auth: string | undefined }[] = [];
@@ -32,18 +32,18 @@ function orderServiceStandIn(): { server: Server; requests: { url: string; auth:
       case 'po-no-address':
         return json(res, 200, { address: null });
       case 'po-unknown':
-        return json(res, 404, { error: { code: 'ORDER_NOT_FOUND', message: 'no such order' } });
+        return json(res, 404, { error: { code: 'order_not_found', message: 'no such order' } });
       case 'po-purged':
-        return json(res, 410, { error: { code: 'PATIENT_DATA_PURGED', message: 'purged' } });
+        return json(res, 410, { error: { code: 'patient_data_purged', message: 'purged' } });
       case 'po-broken':
-        return json(res, 503, { error: { code: 'internal_error', message: 'later' } });
+        return json(res, 503, { error: { code: 'internal', message: 'later' } });
       case 'po-garbled':
         return json(res, 200, { address: 'Musterweg 17b' });
       case 'po-slow':
         setTimeout(() => json(res, 200, { address: INVENTED_ADDRESS }), 2_000).unref();
         return;
       default:
-        return json(res, 404, { error: { code: 'ORDER_NOT_FOUND' } });
+        return json(res, 404, { error: { code: 'order_not_found' } });
     }
   });
   return { server, requests };
@@ -90,7 +90,7 @@ describe(OrderServiceAddressSource.name, () => {
   it('refuses an order order-service does not know as permanent (a dead letter for a person)', async () => {
     const error = await failure(source().deliveryAddressOf(of('po-unknown')));
     expect(error).toBeInstanceOf(DeliveryAddressLookupError);
-    expect(error).toMatchObject({ code: 'ORDER_UNKNOWN_TO_ORDER_SERVICE' });
+    expect(error).toMatchObject({ code: 'order_unknown_to_order_service' });
     expect(classifyFailure(error)).toBe('permanent');
   });
 
@@ -103,10 +103,10 @@ describe(OrderServiceAddressSource.name, () => {
       failure(source({ baseUrl: 'http://127.0.0.1:1' }).deliveryAddressOf(of('po-known'))),
     ]);
     expect(cases.map((e) => (e as TransientError).code)).toEqual([
-      'ORDER_SERVICE_REFUSED',
-      'ORDER_SERVICE_REFUSED',
-      'ORDER_SERVICE_TIMEOUT',
-      'ORDER_SERVICE_UNREACHABLE',
+      'order_service_refused',
+      'order_service_refused',
+      'order_service_timeout',
+      'order_service_unreachable',
     ]);
     for (const error of cases) {
       expect(error).toBeInstanceOf(TransientError);
@@ -117,7 +117,7 @@ describe(OrderServiceAddressSource.name, () => {
   it('refuses an answer of another shape as permanent, quoting nothing of it', async () => {
     const error = await failure(source().deliveryAddressOf(of('po-garbled')));
     expect(error).toBeInstanceOf(PermanentError);
-    expect(error).toMatchObject({ code: 'ORDER_SERVICE_ANSWER_INVALID' });
+    expect(error).toMatchObject({ code: 'order_service_answer_invalid' });
     expect(JSON.stringify({ message: error!.message, cause: String(error!.cause) })).not.toMatch(
       /Musterweg|17b/,
     );

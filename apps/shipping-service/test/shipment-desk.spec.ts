@@ -125,31 +125,31 @@ describe(ShipmentDeskService.name, () => {
       expect(await snapshot(db.dataSource)).toEqual(before);
       await expectRefused(
         (m) => shipping.desk.recordShipment(m, { ...gls(uid), tracking_number: '67209999999' }),
-        'SHIPMENT_ALREADY_DISPATCHED',
+        'shipment_already_dispatched',
       );
     });
 
-    it('refuses an unknown order with ORDER_NOT_FOUND and writes nothing', async () => {
-      await expectRefused((m) => shipping.desk.recordShipment(m, gls(newOrderUid())), 'ORDER_NOT_FOUND');
+    it('refuses an unknown order with order_not_found and writes nothing', async () => {
+      await expectRefused((m) => shipping.desk.recordShipment(m, gls(newOrderUid())), 'order_not_found');
     });
 
     it('refuses a cancelled order, before and after it was ready', async () => {
       const notReady = await received();
       await tx((m) => shipping.follower.orderCancelled(m, orderCancelled(notReady)));
-      await expectRefused((m) => shipping.desk.recordShipment(m, gls(notReady)), 'ORDER_CANCELLED');
+      await expectRefused((m) => shipping.desk.recordShipment(m, gls(notReady)), 'order_cancelled');
       const stopped = await ready();
       await tx((m) => shipping.follower.orderCancelled(m, orderCancelled(stopped)));
-      await expectRefused((m) => shipping.desk.recordShipment(m, gls(stopped)), 'ORDER_CANCELLED');
+      await expectRefused((m) => shipping.desk.recordShipment(m, gls(stopped)), 'order_cancelled');
     });
 
     it('refuses an order that is not ready yet', async () => {
       const uid = await received();
-      await expectRefused((m) => shipping.desk.recordShipment(m, gls(uid)), 'ORDER_NOT_READY');
+      await expectRefused((m) => shipping.desk.recordShipment(m, gls(uid)), 'order_not_ready');
     });
 
     it('refuses a carrier shipment for a pickup order', async () => {
       const uid = await ready('pickup');
-      await expectRefused((m) => shipping.desk.recordShipment(m, gls(uid)), 'DELIVERY_TYPE_MISMATCH');
+      await expectRefused((m) => shipping.desk.recordShipment(m, gls(uid)), 'delivery_type_mismatch');
     });
 
     it("refuses a tracking URL that carries part of the patient's address, without echoing it", async () => {
@@ -159,7 +159,7 @@ describe(ShipmentDeskService.name, () => {
       const error = (await tx((m) => shipping.desk.recordShipment(m, input)).catch(
         (e: unknown) => e,
       )) as Error;
-      expect(error).toMatchObject({ code: 'TRACKING_URL_CONTAINS_PATIENT_DATA' });
+      expect(error).toMatchObject({ code: 'tracking_url_contains_patient_data' });
       expect(error.message).not.toMatch(/99999|Beispielfrau/i);
       expect(await snapshot(db.dataSource)).toEqual(before);
     });
@@ -192,17 +192,17 @@ describe(ShipmentDeskService.name, () => {
       const ships = await ready();
       await expectRefused(
         (m) => shipping.desk.recordHandOver(m, { pharmacy_order_uid: ships }),
-        'DELIVERY_TYPE_MISMATCH',
+        'delivery_type_mismatch',
       );
       await expectRefused(
         (m) => shipping.desk.recordHandOver(m, { pharmacy_order_uid: newOrderUid() }),
-        'ORDER_NOT_FOUND',
+        'order_not_found',
       );
       const cancelled = await ready('pickup');
       await tx((m) => shipping.follower.orderCancelled(m, orderCancelled(cancelled)));
       await expectRefused(
         (m) => shipping.desk.recordHandOver(m, { pharmacy_order_uid: cancelled }),
-        'ORDER_CANCELLED',
+        'order_cancelled',
       );
     });
   });
@@ -231,13 +231,13 @@ describe(ShipmentDeskService.name, () => {
       const uid = await ready();
       await expectRefused(
         (m) => shipping.desk.markDelivered(m, { pharmacy_order_uid: uid }),
-        'SHIPMENT_NOT_DISPATCHED',
+        'shipment_not_dispatched',
       );
       await tx((m) => shipping.desk.recordShipment(m, gls(uid)));
       const future = new Date(shipping.clock.now().getTime() + 60_000).toISOString();
       await expectRefused(
         (m) => shipping.desk.markDelivered(m, { pharmacy_order_uid: uid, delivered_at: future }),
-        'DELIVERED_IN_FUTURE',
+        'delivered_in_future',
       );
     });
   });

@@ -82,7 +82,7 @@ describe(ShipmentQueryService.name, () => {
       'cancel:flagged',
     ]);
     await expect(tx((m) => query.ofOrder(m, { pharmacy_order_uid: newOrderUid() }))).rejects.toMatchObject({
-      code: 'SHIPMENT_NOT_FOUND',
+      code: 'shipment_not_found',
     });
   });
 

@@ -107,7 +107,7 @@ describe(CreateShippingTables1793000000000.name, () => {
           expect(row!.state).toBe('flagged');
           expect(types).toEqual(['pharmacy.shipment.dispatched', 'pharmacy.shipment.flagged']);
         } else {
-          expect(desk.reason).toMatchObject({ code: 'ORDER_CANCELLED' });
+          expect(desk.reason).toMatchObject({ code: 'order_cancelled' });
           expect(row!.state).toBe('stopped');
           expect(types).toEqual(['pharmacy.shipment.stopped']);
         }

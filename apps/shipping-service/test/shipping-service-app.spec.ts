@@ -139,8 +139,8 @@ describe(createShippingServiceApp.name, () => {
       await waitFor(() => mine().length >= 2, 'two dead letters');
       expect(mine()).toEqual(
         expect.arrayContaining([
-          { key: neverReceived, code: 'ORDER_NOT_FOUND' },
-          { key: unknownThere, code: 'ORDER_UNKNOWN_TO_ORDER_SERVICE' },
+          { key: neverReceived, code: 'order_not_found' },
+          { key: unknownThere, code: 'order_unknown_to_order_service' },
         ]),
       );
       expect(mine()).toHaveLength(2);
@@ -176,7 +176,7 @@ describe(createShippingServiceApp.name, () => {
         body: { ...DHL, tracking_number: 'JJD0099999999' },
       });
       expect(conflict.status).toBe(409);
-      expect(conflict.body.error.code).toBe('SHIPMENT_ALREADY_DISPATCHED');
+      expect(conflict.body.error.code).toBe('shipment_already_dispatched');
 
       await waitFor(() => eventsOf(uid).length === 1, 'dispatched on pharmacy.shipments.v1');
       const delivered = await call('POST', `/shipments/${uid}/delivered`, { body: {} });
@@ -206,7 +206,7 @@ describe(createShippingServiceApp.name, () => {
       expect(eventsOf(uid)[0]!.type).toBe('pharmacy.shipment.handed-over');
       const wrong = await call<ErrorAnswer>('POST', `/shipments/${uid}/dispatch`, { body: DHL });
       expect(wrong.status).toBe(409);
-      expect(wrong.body.error.code).toBe('DELIVERY_TYPE_MISMATCH');
+      expect(wrong.body.error.code).toBe('delivery_type_mismatch');
     });
 
     it('stops a shipment cancelled before it left, flags one cancelled after, and lists the flagged', async () => {
@@ -234,7 +234,7 @@ describe(createShippingServiceApp.name, () => {
       expect(flagged.body.items[0]!.flag_reason).toMatch(/recall/);
       // the desk can do nothing more with a stopped shipment
       const refused = await call<ErrorAnswer>('POST', `/shipments/${before}/dispatch`, { body: DHL });
-      expect([refused.status, refused.body.error.code]).toEqual([409, 'ORDER_CANCELLED']);
+      expect([refused.status, refused.body.error.code]).toEqual([409, 'order_cancelled']);
     });
 
     it('refuses a shipment for an unknown, a not yet ready or a cancelled order, writing nothing', async () => {
@@ -255,9 +255,9 @@ describe(createShippingServiceApp.name, () => {
       );
       const before = await counts();
       const cases = [
-        [orderUid(), 404, 'ORDER_NOT_FOUND'],
-        [notReady, 409, 'ORDER_NOT_READY'],
-        [cancelledOrder, 409, 'ORDER_CANCELLED'],
+        [orderUid(), 404, 'order_not_found'],
+        [notReady, 409, 'order_not_ready'],
+        [cancelledOrder, 409, 'order_cancelled'],
       ] as const;
       for (const [uid, status, code] of cases) {
         const answer = await call<ErrorAnswer>('POST', `/shipments/${uid}/dispatch`, { body: DHL });

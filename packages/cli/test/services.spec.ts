@@ -93,11 +93,11 @@ describe('service-backed commands', () => {
   });
 
   it("passes on the service's error and exits 1", async () => {
-    answer = { status: 404, body: { error: { code: 'ORDER_NOT_FOUND', message: 'no order po-x' } } };
+    answer = { status: 404, body: { error: { code: 'order_not_found', message: 'no order po-x' } } };
     const run = await runCli(['orders', 'show', 'po-x'], env());
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
-      'order-service answered 404 to GET /orders/po-x: ORDER_NOT_FOUND no order po-x',
+      'order-service answered 404 to GET /orders/po-x: order_not_found no order po-x',
     );
   });
 

@@ -158,7 +158,7 @@ describe(PlumbingServer.name, () => {
         ['1', 'invalid_json'],
         ['2', 'invalid_envelope'],
         ['3', 'unknown_type'],
-        ['4', 'REFUSED'],
+        ['4', 'transition_not_allowed'],
       ]);
       for (const l of letters) {
         expect(l).toMatchObject({ sourceTopic: topic, sourcePartition: 0, key: 'k', attempts: 1 });

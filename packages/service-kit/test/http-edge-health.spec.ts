@@ -1,8 +1,7 @@
+import { brokers } from '@rxbridge/testing';
 import pg from 'pg';
 import { databaseHealthCheck, kafkaHealthCheck, type HealthCheck } from '../src/index.js';
 import { startEdgeTestApp } from './support/edge-test-app.js';
-
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
 interface TerminusReport {
   status: 'ok' | 'error';

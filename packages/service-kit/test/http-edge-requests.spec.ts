@@ -95,7 +95,7 @@ describe('HTTP edge: input, errors and access log', () => {
     const res = await post(`/orders/${randomUUID()}/cancel`, '{}', TOKENS.orders.token);
     expect(res.status).toBe(409);
     const body = (await res.json()) as ErrorBody;
-    expect(body.error.code).toBe('order_not_cancellable');
+    expect(body.error.code).toBe('order_closed');
     expect(body.error.message).toContain('cannot be cancelled');
   });
 
@@ -105,7 +105,7 @@ describe('HTTP edge: input, errors and access log', () => {
     });
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({
-      error: { code: 'internal_error', message: 'the request failed; it may be retried' },
+      error: { code: 'internal', message: 'the request failed; it may be retried' },
     });
     expect(edge.lines.some((l) => l.msg === 'request failed' && l.route === '/operator/boom')).toBe(true);
 

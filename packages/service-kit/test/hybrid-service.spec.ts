@@ -104,7 +104,7 @@ describe(connectPlumbing.name, () => {
       expect(lines).toEqual(
         expect.arrayContaining([
           `rxbridge_records_handled_total{${labels},outcome="processed",service="hybrid-test"} 1`,
-          `rxbridge_records_dead_lettered_total{${labels},outcome="REFUSED",service="hybrid-test"} 1`,
+          `rxbridge_records_dead_lettered_total{${labels},outcome="transition_not_allowed",service="hybrid-test"} 1`,
           `rxbridge_consumer_lag{${labels},partition="0",service="hybrid-test"} 0`,
           `rxbridge_outbox_backlog{outbox="${db.schema}.outbox",service="hybrid-test"} 0`,
           `rxbridge_outbox_published_total{topic="${outTopic}",service="hybrid-test"} 1`,

@@ -236,7 +236,7 @@ describe('service-kit wiring (consumer + outbox + commands + metrics + tracing +
       expect(body).toEqual(
         expect.arrayContaining([
           `rxbridge_records_handled_total{${labels},outcome="processed",service="wiring-test"} 3`,
-          `rxbridge_records_dead_lettered_total{${labels},outcome="REFUSED",service="wiring-test"} 1`,
+          `rxbridge_records_dead_lettered_total{${labels},outcome="transition_not_allowed",service="wiring-test"} 1`,
           `rxbridge_records_dead_lettered_total{${labels},outcome="invalid_json",service="wiring-test"} 1`,
           `rxbridge_outbox_published_total{topic="${outTopic}",service="wiring-test"} 3`,
           `rxbridge_rxscale_commands_total{kind="test.call",outcome="done",service="wiring-test"} 2`,

@@ -168,7 +168,7 @@ export class StockController {
       articleIds: [articleId],
       limit: 1,
     });
-    if (!row) throw new StockError('ARTICLE_NOT_FOUND');
+    if (!row) throw new StockError('article_not_found');
     return row;
   }
 }

@@ -29,14 +29,14 @@ export class SkuEventsHandler {
     @Ctx() ctx: PlumbingContext,
   ): Promise<void> {
     const decoded = decodeRxScaleEvent(event);
-    if (!decoded.ok) throw new PermanentError(decoded.error, 'WEBHOOK_BODY_INVALID');
+    if (!decoded.ok) throw new PermanentError(decoded.error, 'invalid_webhook');
     // Only what the decision needs, read loosely: API.md §11.6 assumes the payload's shape, and the
     // documented example carries just uid, external_id, stock and pharmacy (not a whole PharmacySku).
     const parsed = StockReport.safeParse(decoded.envelope.data);
     if (!parsed.success)
       throw new PermanentError(
         'pharmacy_sku_stock_updated without a uid, a whole non-negative stock and a pharmacy',
-        'WEBHOOK_BODY_INVALID',
+        'invalid_webhook',
       );
     const sku = {
       ...parsed.data,

@@ -1,8 +1,9 @@
+import { type ErrorCode } from '@rxbridge/contracts';
 import { PermanentError } from '@rxbridge/service-kit';
 
 export const ReservationErrorCodes = {
-  ORDER_LINE_UNIDENTIFIED: 'an order line names no pharmacy SKU, article id or PZN',
-} as const;
+  order_line_unidentified: 'an order line names no pharmacy SKU, article id or PZN',
+} as const satisfies Partial<Record<ErrorCode, string>>;
 export type ReservationErrorCode = keyof typeof ReservationErrorCodes;
 
 export class ReservationError extends PermanentError {

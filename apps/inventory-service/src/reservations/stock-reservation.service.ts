@@ -55,7 +55,7 @@ export class StockReservationService {
     const { pharmacy_uid: pharmacyUid, pharmacy_order_uid: orderUid } = order;
     for (const l of order.lines)
       if (!l.pharmacy_sku_uid && !l.external_id && !l.pzn)
-        throw new ReservationError('ORDER_LINE_UNIDENTIFIED');
+        throw new ReservationError('order_line_unidentified');
     const claim = await this.reservations.claim(manager, {
       pharmacyUid,
       pharmacyOrderUid: orderUid,

@@ -102,7 +102,7 @@ function parsePayload<T>(
   command: RxscaleCommand,
 ): T {
   const parsed = schema.safeParse(command.payload);
-  if (!parsed.success) throw new PermanentError(`invalid ${command.kind} command payload`, 'COMMAND_INVALID');
+  if (!parsed.success) throw new PermanentError(`invalid ${command.kind} command payload`, 'command_invalid');
   return parsed.data;
 }
 

@@ -1,3 +1,5 @@
+// One file on purpose: every SQL statement on the pharmacy_sku table (push state, listing, mapping, external
+// ids) is here, so a change to a column or a lock order is made and reviewed in one place.
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { type PharmacySku } from '@rxbridge/rxscale-client';
 import { type EntityManager } from 'typeorm';

@@ -29,7 +29,7 @@ describe(parseStockCsv.name, () => {
     expect(items).toEqual([
       { ok: true, value: { line: 2, articleId: 'A-1', pzn: '06312077', onHand: 5 } },
       { ok: true, value: { line: 3, articleId: 'A,2', pzn: null, onHand: 0 } },
-      { ok: false, rejected: { line: 5, reason: 'FIELD_COUNT', message: expect.any(String) } },
+      { ok: false, rejected: { line: 5, reason: 'field_count', message: expect.any(String) } },
     ]);
   });
 
@@ -53,12 +53,12 @@ describe(parseStockCsv.name, () => {
     ].join('\n');
     const items = await collect(parseStockCsv(chunks(csv)));
     expect(items.map((i) => (i.ok ? i.value.line : [i.rejected.line, i.rejected.reason]))).toEqual([
-      [2, 'ON_HAND_NEGATIVE'],
-      [3, 'ON_HAND_NOT_INTEGER'],
-      [4, 'ON_HAND_NOT_INTEGER'],
-      [5, 'ARTICLE_ID_MISSING'],
-      [6, 'ON_HAND_TOO_LARGE'],
-      [7, 'PZN_INVALID'],
+      [2, 'on_hand_negative'],
+      [3, 'on_hand_not_integer'],
+      [4, 'on_hand_not_integer'],
+      [5, 'article_id_missing'],
+      [6, 'on_hand_too_large'],
+      [7, 'pzn_invalid'],
       8,
     ]);
     expect(JSON.stringify(items)).not.toMatch(/secret/i);
@@ -69,29 +69,29 @@ describe(parseStockCsv.name, () => {
       const error = await refusal(
         parseStockCsv(chunks('article_id,on_hand\nA-1,1\n"secret-value,2\nA-3,3\n')),
       );
-      expect(error.code).toBe('CSV_MALFORMED');
+      expect(error.code).toBe('csv_malformed');
       expect(error.message).not.toContain('secret');
     });
 
     it('with a wrong header', async () => {
-      expect((await refusal(parseStockCsv(chunks('sku,count\nA-1,1\n')))).code).toBe('CSV_HEADER_INVALID');
+      expect((await refusal(parseStockCsv(chunks('sku,count\nA-1,1\n')))).code).toBe('csv_header_invalid');
       expect((await refusal(parseStockCsv(chunks('article_id,article_id,on_hand\n')))).code).toBe(
-        'CSV_HEADER_INVALID',
+        'csv_header_invalid',
       );
-      expect((await refusal(parseStockCsv(chunks('article_id\nA-1\n')))).code).toBe('CSV_HEADER_INVALID');
-      expect((await refusal(parseStockCsv(chunks('')))).code).toBe('CSV_HEADER_INVALID');
+      expect((await refusal(parseStockCsv(chunks('article_id\nA-1\n')))).code).toBe('csv_header_invalid');
+      expect((await refusal(parseStockCsv(chunks('')))).code).toBe('csv_header_invalid');
     });
 
     it('when larger than the byte limit', async () => {
       const big = 'article_id,on_hand\n' + Array.from({ length: 1000 }, (_, i) => `A-${i},1`).join('\n');
       const error = await refusal(parseStockCsv(chunks(big, 512), { maxBytes: 4096, maxLines: 10_000 }));
-      expect(error.code).toBe('UPLOAD_TOO_LARGE');
+      expect(error.code).toBe('upload_too_large');
     });
 
     it('with more lines than allowed', async () => {
       const csv = 'article_id,on_hand\nA-1,1\nA-2,2\nA-3,3\n';
       expect((await refusal(parseStockCsv(chunks(csv), { maxBytes: 1e6, maxLines: 2 }))).code).toBe(
-        'TOO_MANY_LINES',
+        'too_many_lines',
       );
     });
   });
@@ -113,11 +113,11 @@ describe(parseStockJson.name, () => {
     ];
     expect(items.map((i) => (i.ok ? i.value : [i.rejected.line, i.rejected.reason]))).toEqual([
       { line: 1, articleId: 'A-1', pzn: '06312077', onHand: 4 },
-      [2, 'ON_HAND_NOT_INTEGER'],
-      [3, 'ON_HAND_NEGATIVE'],
-      [4, 'LINE_INVALID'],
-      [5, 'ARTICLE_ID_MISSING'],
-      [6, 'PZN_INVALID'],
+      [2, 'on_hand_not_integer'],
+      [3, 'on_hand_negative'],
+      [4, 'line_invalid'],
+      [5, 'article_id_missing'],
+      [6, 'pzn_invalid'],
     ]);
   });
 

@@ -48,35 +48,35 @@ function validArticleId(value: string): boolean {
 
 /** Checks one CSV record's text fields. Values are never copied into the reason. */
 function csvLine(line: number, articleId: string, onHand: string, pzn: string): StockIngestItem {
-  if (articleId === '') return rejected(line, 'ARTICLE_ID_MISSING');
-  if (!validArticleId(articleId)) return rejected(line, 'ARTICLE_ID_INVALID');
-  if (onHand === '') return rejected(line, 'ON_HAND_MISSING');
-  if (!SIGNED_INTEGER.test(onHand)) return rejected(line, 'ON_HAND_NOT_INTEGER');
+  if (articleId === '') return rejected(line, 'article_id_missing');
+  if (!validArticleId(articleId)) return rejected(line, 'article_id_invalid');
+  if (onHand === '') return rejected(line, 'on_hand_missing');
+  if (!SIGNED_INTEGER.test(onHand)) return rejected(line, 'on_hand_not_integer');
   if (onHand.startsWith('-'))
     return rejected(
       line,
-      DIGITS.test(onHand.slice(1)) && /[1-9]/.test(onHand) ? 'ON_HAND_NEGATIVE' : 'ON_HAND_NOT_INTEGER',
+      DIGITS.test(onHand.slice(1)) && /[1-9]/.test(onHand) ? 'on_hand_negative' : 'on_hand_not_integer',
     );
   const n = Number(onHand);
-  if (n > MAX_ON_HAND) return rejected(line, 'ON_HAND_TOO_LARGE');
-  if (pzn !== '' && !PZN.test(pzn)) return rejected(line, 'PZN_INVALID');
+  if (n > MAX_ON_HAND) return rejected(line, 'on_hand_too_large');
+  if (pzn !== '' && !PZN.test(pzn)) return rejected(line, 'pzn_invalid');
   return { ok: true, value: { line, articleId, pzn: pzn === '' ? null : pzn, onHand: n } };
 }
 
 /** Checks one element of a JSON upload. */
 function jsonLine(line: number, raw: unknown): StockIngestItem {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return rejected(line, 'LINE_INVALID');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return rejected(line, 'line_invalid');
   const { article_id: articleId, on_hand: onHand, pzn } = raw as Record<string, unknown>;
   if (articleId === undefined || articleId === null || articleId === '')
-    return rejected(line, 'ARTICLE_ID_MISSING');
+    return rejected(line, 'article_id_missing');
   if (typeof articleId !== 'string' || !validArticleId(articleId))
-    return rejected(line, 'ARTICLE_ID_INVALID');
-  if (onHand === undefined || onHand === null) return rejected(line, 'ON_HAND_MISSING');
-  if (typeof onHand !== 'number' || !Number.isInteger(onHand)) return rejected(line, 'ON_HAND_NOT_INTEGER');
-  if (onHand < 0) return rejected(line, 'ON_HAND_NEGATIVE');
-  if (onHand > MAX_ON_HAND) return rejected(line, 'ON_HAND_TOO_LARGE');
+    return rejected(line, 'article_id_invalid');
+  if (onHand === undefined || onHand === null) return rejected(line, 'on_hand_missing');
+  if (typeof onHand !== 'number' || !Number.isInteger(onHand)) return rejected(line, 'on_hand_not_integer');
+  if (onHand < 0) return rejected(line, 'on_hand_negative');
+  if (onHand > MAX_ON_HAND) return rejected(line, 'on_hand_too_large');
   if (pzn !== undefined && pzn !== null && (typeof pzn !== 'string' || !PZN.test(pzn)))
-    return rejected(line, 'PZN_INVALID');
+    return rejected(line, 'pzn_invalid');
   return { ok: true, value: { line, articleId, pzn: typeof pzn === 'string' ? pzn : null, onHand } };
 }
 
@@ -89,9 +89,9 @@ export function* parseStockJson(
   limits: Pick<StockIngestLimits, 'maxLines'> = DEFAULT_STOCK_INGEST_LIMITS,
 ): Generator<StockIngestItem, void, undefined> {
   const lines = typeof body === 'object' && body !== null ? (body as { lines?: unknown }).lines : undefined;
-  if (!Array.isArray(lines)) throw new StockUploadError('JSON_INVALID');
+  if (!Array.isArray(lines)) throw new StockUploadError('upload_json_invalid');
   if (lines.length > limits.maxLines)
-    throw new StockUploadError('TOO_MANY_LINES', `at most ${limits.maxLines}`);
+    throw new StockUploadError('too_many_lines', `at most ${limits.maxLines}`);
   for (let i = 0; i < lines.length; i++) yield jsonLine(i + 1, lines[i]);
 }
 
@@ -103,7 +103,7 @@ async function* limitBytes(source: UploadSource, maxBytes: number): AsyncGenerat
   for await (const chunk of source) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     total += bytes.length;
-    if (total > maxBytes) throw new StockUploadError('UPLOAD_TOO_LARGE', `at most ${maxBytes} bytes`);
+    if (total > maxBytes) throw new StockUploadError('upload_too_large', `at most ${maxBytes} bytes`);
     yield bytes;
   }
 }
@@ -116,13 +116,13 @@ function columnPositions(header: string[]): Record<Column, number> {
   header.forEach((raw, i) => {
     const name = raw.trim().toLowerCase();
     if (!(COLUMNS as readonly string[]).includes(name))
-      throw new StockUploadError('CSV_HEADER_INVALID', `unknown column at position ${i + 1}`);
+      throw new StockUploadError('csv_header_invalid', `unknown column at position ${i + 1}`);
     if (positions[name as Column] !== undefined)
-      throw new StockUploadError('CSV_HEADER_INVALID', `column at position ${i + 1} repeats another`);
+      throw new StockUploadError('csv_header_invalid', `column at position ${i + 1} repeats another`);
     positions[name as Column] = i;
   });
   if (positions.article_id === undefined || positions.on_hand === undefined)
-    throw new StockUploadError('CSV_HEADER_INVALID', 'article_id or on_hand is missing');
+    throw new StockUploadError('csv_header_invalid', 'article_id or on_hand is missing');
   return { article_id: positions.article_id, on_hand: positions.on_hand, pzn: positions.pzn ?? -1 };
 }
 
@@ -149,7 +149,7 @@ export async function* parseStockCsv(
     info: true,
     max_record_size: 64 * 1024,
   });
-  // pipeline destroys the parser with the source's error (e.g. UPLOAD_TOO_LARGE), which the loop rethrows
+  // pipeline destroys the parser with the source's error (e.g. upload_too_large), which the loop rethrows
   pipeline(Readable.from(limitBytes(source, limits.maxBytes)), parser, () => undefined);
   let columns: Record<Column, number> | undefined;
   let width = 0;
@@ -163,9 +163,9 @@ export async function* parseStockCsv(
         continue;
       }
       if (++count > limits.maxLines)
-        throw new StockUploadError('TOO_MANY_LINES', `at most ${limits.maxLines}`);
+        throw new StockUploadError('too_many_lines', `at most ${limits.maxLines}`);
       if (record.length !== width) {
-        yield rejected(info.lines, 'FIELD_COUNT');
+        yield rejected(info.lines, 'field_count');
         continue;
       }
       yield csvLine(
@@ -180,11 +180,11 @@ export async function* parseStockCsv(
     if (error instanceof CsvError) {
       // csv-parse's own message quotes the field: only its code and line go out
       const line = (error as CsvError & { lines?: number }).lines;
-      throw new StockUploadError('CSV_MALFORMED', `${error.code}${line ? ` near line ${line}` : ''}`);
+      throw new StockUploadError('csv_malformed', `${error.code}${line ? ` near line ${line}` : ''}`);
     }
     throw error;
   } finally {
     parser.destroy();
   }
-  if (!columns) throw new StockUploadError('CSV_HEADER_INVALID', 'the upload is empty');
+  if (!columns) throw new StockUploadError('csv_header_invalid', 'the upload is empty');
 }

@@ -99,7 +99,7 @@ export class StockLevelService {
     await this.stock.stageUploadLines(manager, chunk);
     const conflicts = await this.stock.dropPznConflicts(manager, input.pharmacyUid);
     for (const line of conflicts)
-      reject({ line, reason: 'PZN_CONFLICT', message: StockLineRejectionCodes.PZN_CONFLICT });
+      reject({ line, reason: 'pzn_conflict', message: StockLineRejectionCodes.pzn_conflict });
     rejected.sort((a, b) => a.line - b.line);
     const changes = await this.stock.applyUpload(manager, input.pharmacyUid, at);
     await enqueueLevelChanges(manager, input.pharmacyUid, changes, 'pms', at);
@@ -139,10 +139,10 @@ export class StockLevelService {
       }),
     ];
     const first = items[0];
-    if (first && !first.ok) throw new StockError('STOCK_LEVEL_INVALID', first.rejected.reason);
+    if (first && !first.ok) throw new StockError('stock_level_invalid', first.rejected.reason);
     const result = await this.setMany(manager, { pharmacyUid: input.pharmacyUid, lines: items });
     const conflict = result.rejected[0];
-    if (conflict) throw new StockError('STOCK_LEVEL_INVALID', conflict.reason);
+    if (conflict) throw new StockError('stock_level_invalid', conflict.reason);
     return result;
   }
 

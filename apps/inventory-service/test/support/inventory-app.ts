@@ -4,11 +4,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { buildEvent, eventRoute, EventSources, Topics } from '@rxbridge/contracts';
 import { type RunningSandbox } from '@rxbridge/rxscale-sandbox';
 import { createLogger, mintApiToken, type ServiceLogger } from '@rxbridge/service-kit';
-import { brokers, createTopics, kafkaClient } from '@rxbridge/testing';
+import { brokers, createTopics, databaseUrl, kafkaClient } from '@rxbridge/testing';
 import { type Producer } from 'kafkajs';
 import { loadInventoryServiceConfig } from '../../src/config/inventory-service-config.js';
 import { createInventoryServiceApp, type InventoryServiceApp } from '../../src/inventory-service-app.js';
-import { DATABASE_URL } from './inventory-test-kit.js';
 
 export const TOKENS = {
   writer: mintApiToken('pms', ['stock:write', 'stock:read']),
@@ -75,7 +74,7 @@ export async function startInventory(options: InventoryAppOptions): Promise<Runn
     ]),
   );
   const config = loadInventoryServiceConfig({
-    DATABASE_URL,
+    DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: brokers.join(','),
     KAFKA_GROUP_ID: groupId,
     HTTP_API_TOKENS: JSON.stringify(Object.values(TOKENS).map((t) => t.entry)),
@@ -112,7 +111,7 @@ export async function startInventory(options: InventoryAppOptions): Promise<Runn
 
 export async function dropSchema(app: RunningInventory): Promise<void> {
   const { Client } = (await import('pg')).default;
-  const c = new Client({ connectionString: DATABASE_URL });
+  const c = new Client({ connectionString: databaseUrl });
   await c.connect();
   await c.query(`DROP SCHEMA IF EXISTS "${app.schema}" CASCADE`);
   await c.end();

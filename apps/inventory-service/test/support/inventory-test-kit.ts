@@ -1,4 +1,4 @@
-// The test helpers of inventory-service, in one file so they can be swapped for @rxbridge/testing in one place.
+// inventory-service's own test helpers (its schema, repositories, relay); the generic ones are @rxbridge/testing's.
 import { randomBytes } from 'node:crypto';
 import { InProcessRateBudget, RxScaleClient } from '@rxbridge/rxscale-client';
 import { type RunningSandbox } from '@rxbridge/rxscale-sandbox';
@@ -9,6 +9,7 @@ import {
   RxscaleCommandRelay,
   silentLogger,
 } from '@rxbridge/service-kit';
+import { databaseUrl } from '@rxbridge/testing';
 import { type DataSource } from 'typeorm';
 import { inventoryServiceMigrations } from '../../src/migrations/index.js';
 import {
@@ -25,8 +26,6 @@ import { StockDriftService } from '../../src/skus/stock-drift.service.js';
 import { StockLevelService } from '../../src/stock/stock-level.service.js';
 import { StockRepository } from '../../src/stock/stock.repository.js';
 
-export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
-
 export interface TestDatabase {
   schema: string;
   dataSource: DataSource;
@@ -39,7 +38,7 @@ export interface TestDatabase {
 export async function openTestDatabase(): Promise<TestDatabase> {
   const schema = `inventory_t_${randomBytes(5).toString('hex')}`;
   const open = async () => {
-    const ds = createServiceDataSource({ url: DATABASE_URL, schema, migrations: inventoryServiceMigrations });
+    const ds = createServiceDataSource({ url: databaseUrl, schema, migrations: inventoryServiceMigrations });
     await ds.initialize();
     return ds;
   };
@@ -90,26 +89,6 @@ export function inventoryServices(clock = new ManualClock('2026-03-02T08:00:00.0
     drift: new StockDriftService(skuRepository, clock),
     sync: new SkuSyncService(skuRepository, clock),
   };
-}
-
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > until)
-      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 export async function admin<T = unknown>(
@@ -240,7 +219,7 @@ export function commandRelay(
   return new RxscaleCommandRelay({
     dataSource,
     execute: executor.execute,
-    listenUrl: DATABASE_URL,
+    listenUrl: databaseUrl,
     concurrency: 2,
     pollIntervalMs: 200,
     backoff: { initialMs: 50, maxMs: 500 },

@@ -102,14 +102,14 @@ export class OrderQueries {
   async deliveryAddress(uid: string): Promise<{ address: Record<string, unknown> | null }> {
     const row = await this.mustFind(this.dataSource.manager, uid);
     if (row.patient_data_purged_at !== null)
-      throw new ApiError(410, 'PATIENT_DATA_PURGED', "the order's patient data was removed (retention)");
+      throw new ApiError(410, 'patient_data_purged', "the order's patient data was removed (retention)");
     const open = openPatientData(this.cipher, row.pharmacy_order_uid, row);
     return { address: open.deliveryAddress ?? null };
   }
 
   async mustFind(manager: EntityManager, uid: string): Promise<OrderRow> {
     const row = await this.orders.find(manager, uid);
-    if (!row) throw new ApiError(404, 'ORDER_NOT_FOUND', 'no order with this pharmacy order uid');
+    if (!row) throw new ApiError(404, 'order_not_found', 'no order with this pharmacy order uid');
     return row;
   }
 

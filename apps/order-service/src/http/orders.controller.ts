@@ -90,7 +90,7 @@ export class OrdersController {
   /**
    * A person resolved why RxScale refused the order's change: RxScale is re-read now, and the change is
    * adopted (RxScale shows it, or closed the order), queued again (RxScale's status allows it), or refused
-   * with 409 RETRY_NOT_POSSIBLE naming RxScale's status. An operator's step: `operator` scope.
+   * with 409 retry_not_possible naming RxScale's status. An operator's step: `operator` scope.
    */
   @Post(':uid/retry')
   @HttpCode(200)
@@ -122,7 +122,7 @@ export class OrdersController {
     if (!file?.content_base64)
       throw new ApiError(
         404,
-        'PRESCRIPTION_NOT_AVAILABLE',
+        'prescription_not_available',
         'RxScale holds no prescription file for the order',
       );
     return { pharmacy_order_uid: uid, filename: file.filename ?? null, content_base64: file.content_base64 };

@@ -32,7 +32,7 @@ export class OrderIntake {
     const uid = data.uid;
     const pharmacyUid = (data.pharmacy as { uid?: unknown } | undefined)?.uid;
     if (typeof pharmacyUid !== 'string' || pharmacyUid.length === 0)
-      throw new PermanentError("RxScale's order names no pharmacy", 'ORDER_INVALID');
+      throw new PermanentError("RxScale's order names no pharmacy", 'order_invalid');
     const known = await this.orders.find(manager, uid);
     const order = known ? data : (this.prefetched.take(uid) ?? (await this.detail.fetch(pharmacyUid, uid)));
     const result = await this.lifecycle.receive(manager, order);

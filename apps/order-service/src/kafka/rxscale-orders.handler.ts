@@ -39,6 +39,6 @@ function webhookData(
   event: EventOfType<'rxscale.pharmacy_order_created' | 'rxscale.pharmacy_order_updated'>,
 ): PharmacyOrder {
   const read = orderOfWebhook(event);
-  if (!read.ok) throw new PermanentError(read.error, 'WEBHOOK_INVALID');
+  if (!read.ok) throw new PermanentError(read.error, 'invalid_webhook');
   return read.order;
 }

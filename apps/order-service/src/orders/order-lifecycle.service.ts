@@ -124,7 +124,7 @@ export class OrderLifecycleService {
     const parsed = PharmacyOrder.safeParse(input);
     if (!parsed.success) {
       const paths = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))].join(', ');
-      throw new OrderError('ORDER_INVALID', `RxScale's order does not match the contract at: ${paths}`);
+      throw new OrderError('order_invalid', `RxScale's order does not match the contract at: ${paths}`);
     }
     const order = parsed.data;
     const now = this.clock.now();
@@ -134,7 +134,7 @@ export class OrderLifecycleService {
     const initial = initialTransition(order.status);
     if (!initial.allowed) throw new OrderError(initial.code, initial.message);
     if (initial.publishReceived && order.order_items.length === 0) {
-      throw new OrderError('ORDER_INVALID', "RxScale's order has no lines");
+      throw new OrderError('order_invalid', "RxScale's order has no lines");
     }
     const sealed = sealPatientData(
       this.cipher,
@@ -322,9 +322,9 @@ export class OrderLifecycleService {
 
   private async load(manager: EntityManager, ref: OrderRef): Promise<OrderRow> {
     const row = await this.orders.lock(manager, ref.pharmacyOrderUid);
-    if (!row) throw new OrderError('ORDER_NOT_FOUND', 'no such order');
+    if (!row) throw new OrderError('order_not_found', 'no such order');
     if (ref.pharmacyUid !== undefined && ref.pharmacyUid !== row.pharmacy_uid) {
-      throw new OrderError('ORDER_PHARMACY_MISMATCH', 'the order belongs to another pharmacy');
+      throw new OrderError('order_pharmacy_mismatch', 'the order belongs to another pharmacy');
     }
     return row;
   }
@@ -338,7 +338,7 @@ export class OrderLifecycleService {
     const stored = row.rxscale_updated_at;
     const base = { pharmacyOrderUid: row.pharmacy_order_uid, state: row.state, changed: false };
     if (order.pharmacy.uid !== row.pharmacy_uid) {
-      throw new OrderError('ORDER_PHARMACY_MISMATCH', 'the order belongs to another pharmacy');
+      throw new OrderError('order_pharmacy_mismatch', 'the order belongs to another pharmacy');
     }
     // RxScale's updated_at is in seconds: a cancellation or completion within the second of our own echo
     // carries the same value and must still close the order (repeats of a final status are `stay`).

@@ -67,9 +67,9 @@ const ORDERS: Record<OrderState, LifecycleOrder> = {
   refused: { state: 'refused', heldFrom: null, rxscaleStatus: 'in-progress', refusedFrom: 'ready' },
 };
 
-const TNA = 'TRANSITION_NOT_ALLOWED';
-const CLOSED = 'ORDER_CLOSED';
-const NTR = 'NOTHING_TO_RETRY';
+const TNA = 'transition_not_allowed';
+const CLOSED = 'order_closed';
+const NTR = 'nothing_to_retry';
 type Expected = OrderState | 'stay' | typeof TNA | typeof CLOSED | typeof NTR;
 
 /**
@@ -186,7 +186,7 @@ describe('order lifecycle', () => {
     });
 
     it('refuses an order still in init', () => {
-      expect(initialTransition('init')).toMatchObject({ allowed: false, code: 'ORDER_NOT_ASSIGNED' });
+      expect(initialTransition('init')).toMatchObject({ allowed: false, code: 'order_not_assigned' });
     });
 
     it('decides every RxScale status', () => {
@@ -242,7 +242,7 @@ describe('order lifecycle', () => {
     it('refuses a failed reservation that names nothing missing', () => {
       expect(
         transition(ORDERS.received, { type: 'reservation-failed', policy: 'on-hold', missing: [] }),
-      ).toMatchObject({ allowed: false, code: 'MISSING_ITEMS_REQUIRED' });
+      ).toMatchObject({ allowed: false, code: 'missing_items_required' });
     });
 
     it('remembers a reservation that arrives while a person holds the order', () => {
@@ -297,11 +297,11 @@ describe('order lifecycle', () => {
     it('refuses a blank on-hold comment and a blank cancel reason', () => {
       expect(transition(ORDERS.in_progress, { type: 'put-on-hold', comment: ' ' })).toMatchObject({
         allowed: false,
-        code: 'COMMENT_REQUIRED',
+        code: 'comment_required',
       });
       expect(transition(ORDERS.in_progress, { type: 'cancel-by-pharmacy', reason: '' })).toMatchObject({
         allowed: false,
-        code: 'REASON_REQUIRED',
+        code: 'reason_required',
       });
     });
   });
@@ -391,7 +391,7 @@ describe('order lifecycle', () => {
       const stuck: LifecycleOrder = { state: 'refused', heldFrom: null, rxscaleStatus: 'completed' };
       expect(transition(stuck, { type: 'cancel-by-pharmacy', reason: 'x' })).toMatchObject({
         allowed: false,
-        code: 'RXSCALE_TRANSITION_NOT_ALLOWED',
+        code: 'rxscale_transition_not_allowed',
       });
     });
   });
@@ -611,7 +611,7 @@ describe('order lifecycle', () => {
         refusedFrom('in_progress'),
         retryOf('in-progress', 'ready_for_pickup', [status('in-progress')]),
       );
-      expect(t).toEqual({ allowed: false, code: 'RETRY_NOT_POSSIBLE', message: expect.any(String) });
+      expect(t).toEqual({ allowed: false, code: 'retry_not_possible', message: expect.any(String) });
       if (!t.allowed) {
         expect(t.message).toContain('ready_for_pickup');
         expect(t.message).toContain('in-progress');
@@ -623,10 +623,10 @@ describe('order lifecycle', () => {
           { kind: 'order.complete', payload: { shipment_uid: null } },
         ]),
       );
-      expect(complete).toMatchObject({ allowed: false, code: 'RETRY_NOT_POSSIBLE' });
+      expect(complete).toMatchObject({ allowed: false, code: 'retry_not_possible' });
       expect(transition(refusedFrom('in_progress'), retryOf('in-progress', 'on-hold', []))).toMatchObject({
         allowed: false,
-        code: 'RETRY_NOT_POSSIBLE',
+        code: 'retry_not_possible',
       });
     });
 
@@ -642,7 +642,7 @@ describe('order lifecycle', () => {
       expect(eventTypes(review)).toEqual(['pharmacy.order.status-changed', 'pharmacy.order.received']);
       expect(transition(firstSeen, retryOf('pending review', 'ready_for_pickup', []))).toMatchObject({
         allowed: false,
-        code: 'RETRY_NOT_POSSIBLE',
+        code: 'retry_not_possible',
       });
       // closed at RxScale meanwhile: closed here, never published received
       const closed = allowed(transition(firstSeen, retryOf('pending review', 'completed', [])));
@@ -665,7 +665,7 @@ describe('order lifecycle', () => {
         for (const observed of PHARMACY_ORDER_STATUSES) {
           const t = transition(refusedFrom(f), retryOf('in-progress', observed, [status('in-progress')]));
           if (!t.allowed) {
-            expect(t.code).toBe('RETRY_NOT_POSSIBLE');
+            expect(t.code).toBe('retry_not_possible');
             continue;
           }
           expect(t.next.state).not.toBe('refused');

@@ -1,3 +1,5 @@
+// One file on purpose: the state machine is read as a whole (states, triggers, the transition table and the
+// pure functions over it); split, a reader could no longer check a state's every way out in one place.
 import {
   COMPLETE_ORDER_ALLOWED_FROM,
   isAllowedStatusTransition,
@@ -184,8 +186,8 @@ export type Transition =
   | { allowed: false; code: LifecycleRefusalCode; message: string };
 
 /**
- * Where each trigger leads from each state. A missing entry is refused (`ORDER_CLOSED` from a closed state,
- * `TRANSITION_NOT_ALLOWED` otherwise). `stay` accepts the trigger without a change: repeats, and late events
+ * Where each trigger leads from each state. A missing entry is refused (`order_closed` from a closed state,
+ * `transition_not_allowed` otherwise). `stay` accepts the trigger without a change: repeats, and late events
  * that lost a race (stock reserved for an order RxScale has cancelled meanwhile) must not dead-letter.
  * The markers resolve at run time: `by-policy` (reservation failed), `held-from` (resume),
  * `by-confirmation` (received → awaiting_stock once `pending review` is confirmed), `refused-if-cancel`
@@ -347,7 +349,7 @@ export function initialTransition(rxscaleStatus: PharmacyOrderStatus): InitialTr
     case 'init':
       return {
         allowed: false,
-        code: 'ORDER_NOT_ASSIGNED',
+        code: 'order_not_assigned',
         message: 'the order is still in init at RxScale: not assigned to the pharmacy yet',
       };
   }
@@ -370,10 +372,10 @@ export function transition(order: LifecycleOrder, trigger: Trigger): Transition 
 function refuseUnlisted(order: LifecycleOrder, trigger: Trigger): Transition {
   if (trigger.type === 'retry') return nothingToRetry(order.state);
   if (CLOSED_STATES.includes(order.state)) {
-    return refusal('ORDER_CLOSED', `the order is ${order.state}: ${trigger.type} is not possible`);
+    return refusal('order_closed', `the order is ${order.state}: ${trigger.type} is not possible`);
   }
   return refusal(
-    'TRANSITION_NOT_ALLOWED',
+    'transition_not_allowed',
     `${trigger.type} is not possible while the order is ${order.state}`,
   );
 }
@@ -382,20 +384,20 @@ function refuseUnlisted(order: LifecycleOrder, trigger: Trigger): Transition {
 export function nothingToRetry(state: OrderState): Extract<Transition, { allowed: false }> {
   return {
     allowed: false,
-    code: 'NOTHING_TO_RETRY',
+    code: 'nothing_to_retry',
     message: `the order is ${state}, not refused: there is nothing to retry`,
   };
 }
 
 function checkInput(trigger: Trigger): Transition | undefined {
   if (trigger.type === 'put-on-hold' && trigger.comment.trim() === '') {
-    return refusal('COMMENT_REQUIRED', 'putting an order on hold needs a non-blank comment (API.md §7.4)');
+    return refusal('comment_required', 'putting an order on hold needs a non-blank comment (API.md §7.4)');
   }
   if (trigger.type === 'cancel-by-pharmacy' && trigger.reason.trim() === '') {
-    return refusal('REASON_REQUIRED', 'cancelling an order needs a non-blank reason');
+    return refusal('reason_required', 'cancelling an order needs a non-blank reason');
   }
   if (trigger.type === 'reservation-failed' && trigger.missing.length === 0) {
-    return refusal('MISSING_ITEMS_REQUIRED', 'a failed reservation names at least one missing item');
+    return refusal('missing_items_required', 'a failed reservation names at least one missing item');
   }
   return undefined;
 }
@@ -483,7 +485,7 @@ function heldFromOf(order: LifecycleOrder): OrderState | null {
  *   back in `received` with `pending review` at RxScale is `awaiting_stock`, as a confirmation would make it.
  * - a status from which RxScale's map allows the refused change: back where it was, the refused command (and
  *   what the refusal withdrew after it) queued again through the command outbox.
- * - anything else: RETRY_NOT_POSSIBLE, nothing changes.
+ * - anything else: retry_not_possible, nothing changes.
  * An order refused at first sight (`refusedFrom` null) had no state of its own: it goes where a new order
  * goes (`received` with `pending review` queued, or `awaiting_stock` when RxScale has that already) and is
  * published `received` now, so inventory reserves its stock.
@@ -498,7 +500,7 @@ function retry(order: LifecycleOrder, trigger: RetryTrigger): Transition {
   } else {
     const chain = firstSeen ? [statusCommand('pending review', 'rxbridge')] : [...trigger.commands];
     if (chain.length === 0) {
-      return refusal('RETRY_NOT_POSSIBLE', 'the refused command is not known: cancel the order instead');
+      return refusal('retry_not_possible', 'the refused command is not known: cancel the order instead');
     }
     commands = targetOf(chain[0]!) === observed ? chain.slice(1) : chain;
     let from: PharmacyOrderStatus = observed;
@@ -510,7 +512,7 @@ function retry(order: LifecycleOrder, trigger: RetryTrigger): Transition {
       if (!allowed) {
         const wanted = c.kind === 'order.complete' ? 'complete_order' : c.payload.status;
         return refusal(
-          'RETRY_NOT_POSSIBLE',
+          'retry_not_possible',
           `RxScale has the order in ${observed}, from which it does not allow ${wanted}: change the status ` +
             "in RxScale's Pharmacy Portal, or cancel the order",
         );
@@ -570,12 +572,12 @@ function checkAgainstRxscale(
   if (command.kind === 'order.complete') {
     return COMPLETE_ORDER_ALLOWED_FROM.includes(from)
       ? undefined
-      : refusal('RXSCALE_TRANSITION_NOT_ALLOWED', `RxScale does not complete an order in ${from}`);
+      : refusal('rxscale_transition_not_allowed', `RxScale does not complete an order in ${from}`);
   }
   return isAllowedStatusTransition(from, command.payload.status)
     ? undefined
     : refusal(
-        'RXSCALE_TRANSITION_NOT_ALLOWED',
+        'rxscale_transition_not_allowed',
         `RxScale does not move an order from ${from} to ${command.payload.status}`,
       );
 }

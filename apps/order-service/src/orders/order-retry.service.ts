@@ -44,7 +44,7 @@ export class OrderRetryService {
   async retry(input: RetryInput): Promise<LifecycleResult> {
     const uid = input.pharmacyOrderUid;
     const row = await this.orders.find(this.dataSource.manager, uid);
-    if (!row) throw new OrderError('ORDER_NOT_FOUND', 'no such order');
+    if (!row) throw new OrderError('order_not_found', 'no such order');
     // nothing to retry: answered without spending an RxScale call
     if (row.state !== 'refused') {
       const refusal = nothingToRetry(row.state);
@@ -54,7 +54,7 @@ export class OrderRetryService {
     try {
       const result = await this.dataSource.transaction(async (manager) => {
         const locked = await this.orders.lock(manager, uid);
-        if (!locked) throw new OrderError('ORDER_NOT_FOUND', 'no such order');
+        if (!locked) throw new OrderError('order_not_found', 'no such order');
         const requested = requestedOf(locked);
         const trigger: RetryTrigger = {
           type: 'retry',
@@ -68,7 +68,7 @@ export class OrderRetryService {
       this.metrics.retried(row.pharmacy_uid, 'retried');
       return result;
     } catch (error) {
-      if (error instanceof OrderError && error.code === 'RETRY_NOT_POSSIBLE')
+      if (error instanceof OrderError && error.code === 'retry_not_possible')
         this.metrics.retried(row.pharmacy_uid, 'not_possible');
       throw error;
     }
@@ -86,20 +86,20 @@ export class OrderRetryService {
       if (error instanceof RxScaleNotFoundError)
         throw new ApiError(
           502,
-          'RXSCALE_ORDER_NOT_FOUND',
+          'rxscale_order_not_found',
           "RxScale does not show the order under the pharmacy's API key; nothing was changed",
         );
       if (error.retryable)
         throw new ApiError(
           503,
-          'RXSCALE_UNAVAILABLE',
+          'rxscale_unavailable',
           `RxScale could not be re-read (${error.code}); nothing was changed, retry later`,
           undefined,
           { 'retry-after': '5' },
         );
       throw new ApiError(
         502,
-        'RXSCALE_READ_FAILED',
+        'rxscale_read_failed',
         `RxScale refused the re-read of the order (${error.code}); nothing was changed`,
       );
     }
@@ -127,7 +127,7 @@ export class OrderRetryService {
       return [{ kind: 'order.complete', payload: { shipment_uid: row.shipment_uid } }];
     if (requested === 'on-hold' && !comment)
       throw new OrderError(
-        'COMMENT_REQUIRED',
+        'comment_required',
         "the refused on-hold is no longer in the command log: the retry's comment is sent to RxScale with it",
       );
     return [
@@ -143,6 +143,6 @@ function requestedOf(row: OrderRow): RequestedChange {
   if (row.refused_requested === 'complete_order') return 'complete_order';
   const parsed = PharmacySettableStatus.safeParse(row.refused_requested);
   if (!parsed.success)
-    throw new OrderError('RETRY_NOT_POSSIBLE', 'the order does not record which change was refused');
+    throw new OrderError('retry_not_possible', 'the order does not record which change was refused');
   return parsed.data;
 }

@@ -32,9 +32,9 @@ export class OrderCommandExecutor {
   readonly execute: CommandExecutor = async (command) => {
     const parsed = parseOrderCommand(command);
     if (!parsed)
-      throw new PermanentError('not an order-service command, or its payload is invalid', 'COMMAND_INVALID');
+      throw new PermanentError('not an order-service command, or its payload is invalid', 'command_invalid');
     if (!command.pharmacyUid)
-      throw new PermanentError('an order command names its pharmacy', 'COMMAND_INVALID');
+      throw new PermanentError('an order command names its pharmacy', 'command_invalid');
     const client = this.clients.clientFor(command.pharmacyUid);
     return parsed.kind === 'order.status'
       ? this.changeStatus(client, command, parsed.payload.status, parsed.payload.comment)

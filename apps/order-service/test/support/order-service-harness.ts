@@ -71,6 +71,8 @@ export interface Harness {
   service: OrderServiceApp;
   url: string;
   schema: string;
+  /** The service's consumer group (its dead letters are on `<group>.dlq`). */
+  group: string;
   /** A: single-pharmacy key, on-hold policy; B: a second key (source), cancel policy. */
   a: HarnessPharmacy;
   b: HarnessPharmacy;
@@ -253,6 +255,7 @@ export async function startHarness(): Promise<Harness> {
     service,
     url,
     schema,
+    group,
     a,
     b,
     logs,

@@ -1,10 +1,11 @@
 /**
- * order-service's test helpers, in one file so the integrator can swap them for `@rxbridge/testing` (test
- * schema, sandbox, invented people) and service-kit's FieldCipher in one place.
+ * order-service's own test helpers (its schema, sandbox fixtures, a cipher); the generic ones (database URL,
+ * waitFor, invented people) are `@rxbridge/testing`'s.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { type PharmacyOrder } from '@rxbridge/rxscale-contract';
 import { createServiceDataSource, migrateServiceSchema } from '@rxbridge/service-kit';
+import { databaseUrl } from '@rxbridge/testing';
 import { type RunningSandbox } from '@rxbridge/rxscale-sandbox';
 import { type DataSource } from 'typeorm';
 import { orderServiceMigrations } from '../../src/migrations/index.js';
@@ -40,7 +41,7 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const schema = `orders_t_${randomBytes(5).toString('hex')}`;
   const dataSource = createServiceDataSource({
-    url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge',
+    url: databaseUrl,
     schema,
     migrations: orderServiceMigrations,
     poolSize: 4,

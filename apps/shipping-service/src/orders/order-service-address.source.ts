@@ -7,12 +7,12 @@ import { DeliveryAddress, type DeliveryAddressSource } from '../shipments/delive
 const DeliveryAddressAnswer = z.object({ address: DeliveryAddress.nullable() });
 
 /**
- * Why an address could not be read. `ORDER_UNKNOWN_TO_ORDER_SERVICE` and `ORDER_SERVICE_ANSWER_INVALID` are
+ * Why an address could not be read. `order_unknown_to_order_service` and `order_service_answer_invalid` are
  * permanent (a dead letter for a person: the two services disagree about the order, or order-service answers
  * something else than its documented route); everything that may pass by itself is a TransientError.
  */
 export class DeliveryAddressLookupError extends PermanentError {
-  constructor(code: 'ORDER_UNKNOWN_TO_ORDER_SERVICE' | 'ORDER_SERVICE_ANSWER_INVALID', message: string) {
+  constructor(code: 'order_unknown_to_order_service' | 'order_service_answer_invalid', message: string) {
     super(message, code);
     this.name = 'DeliveryAddressLookupError';
   }
@@ -21,7 +21,7 @@ export class DeliveryAddressLookupError extends PermanentError {
 /**
  * The DeliveryAddressSource over order-service's REST API: `GET {ORDER_SERVICE_URL}/orders/{uid}/delivery-address`
  * with a bearer token holding `orders:delivery-address`. 200 → the address (or null when the order has
- * none), 410 `PATIENT_DATA_PURGED` → null, 404 → permanent (dead letter), 401/403/408/429/5xx, network errors
+ * none), 410 `patient_data_purged` → null, 404 → permanent (dead letter), 401/403/408/429/5xx, network errors
  * and timeouts → transient, so the plumbing retries and parks the record: it is never acknowledged without
  * the address. Nothing here logs or puts into an error message the answer's body: it is patient data.
  */
@@ -48,7 +48,7 @@ export class OrderServiceAddressSource implements DeliveryAddressSource {
         timedOut
           ? `order-service did not answer the delivery-address request within ${this.config.timeoutMs} ms`
           : 'order-service could not be reached for the delivery address',
-        timedOut ? 'ORDER_SERVICE_TIMEOUT' : 'ORDER_SERVICE_UNREACHABLE',
+        timedOut ? 'order_service_timeout' : 'order_service_unreachable',
         // the cause names host and port, never the answer
         { cause: error },
       );
@@ -62,7 +62,7 @@ export class OrderServiceAddressSource implements DeliveryAddressSource {
       case 404:
         await response.body?.cancel();
         throw new DeliveryAddressLookupError(
-          'ORDER_UNKNOWN_TO_ORDER_SERVICE',
+          'order_unknown_to_order_service',
           'order-service knows no order with this uid, although it published the order',
         );
       default:
@@ -71,7 +71,7 @@ export class OrderServiceAddressSource implements DeliveryAddressSource {
         // themselves. Retried either way: the record is parked, never dropped.
         throw new TransientError(
           `order-service answered HTTP ${response.status} to the delivery-address request`,
-          'ORDER_SERVICE_REFUSED',
+          'order_service_refused',
         );
     }
   }
@@ -84,11 +84,11 @@ export class OrderServiceAddressSource implements DeliveryAddressSource {
       // a body cut short by a dropped connection is worth another try
       if (error instanceof SyntaxError) {
         throw new DeliveryAddressLookupError(
-          'ORDER_SERVICE_ANSWER_INVALID',
+          'order_service_answer_invalid',
           'order-service answered the delivery-address request with something other than JSON',
         );
       }
-      throw new TransientError('the delivery-address answer was cut short', 'ORDER_SERVICE_UNREACHABLE', {
+      throw new TransientError('the delivery-address answer was cut short', 'order_service_unreachable', {
         cause: error,
       });
     }
@@ -96,7 +96,7 @@ export class OrderServiceAddressSource implements DeliveryAddressSource {
     // zod's issues would quote nothing but paths and expectations; still, name no field of the address
     if (!parsed.success) {
       throw new DeliveryAddressLookupError(
-        'ORDER_SERVICE_ANSWER_INVALID',
+        'order_service_answer_invalid',
         'order-service answered the delivery-address request in an unexpected shape',
       );
     }

@@ -68,13 +68,13 @@ export class OrderFollowerService {
 
   /**
    * The order is packed: expect its shipment (or hand-over) and keep the delivery address, encrypted, for
-   * orders that ship. An order never received is refused (ORDER_NOT_FOUND, a dead letter: events of one
+   * orders that ship. An order never received is refused (order_not_found, a dead letter: events of one
    * order arrive in order, so `received` should have come first).
    */
   async orderReady(manager: EntityManager, input: OrderReadyInput): Promise<OrderReadyResult> {
     const uid = input.ready.pharmacy_order_uid;
     const order = await this.repository.findOrder(manager, uid, { lock: true });
-    if (!order) throw new ShipmentError('ORDER_NOT_FOUND');
+    if (!order) throw new ShipmentError('order_not_found');
     if (order.status === 'cancelled') return { outcome: 'order-cancelled' };
     const existing = await this.repository.findShipmentByOrder(manager, uid);
     // ready again (after an on-hold, or a replay): the one shipment of the order is already expected

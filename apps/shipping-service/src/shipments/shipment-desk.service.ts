@@ -60,14 +60,14 @@ export class ShipmentDeskService {
           shipment.carrier === input.carrier &&
           shipment.trackingNumber === input.tracking_number &&
           shipment.trackingUrl === input.tracking_url;
-        if (!same) throw new ShipmentError('SHIPMENT_ALREADY_DISPATCHED');
+        if (!same) throw new ShipmentError('shipment_already_dispatched');
         return { shipment, replayed: true };
       }
       case 'move': {
         if (input.tracking_url !== null) {
           const address = await this.repository.readDeliveryAddress(manager, order.pharmacyOrderUid);
           if (address && urlContainsAddress(input.tracking_url, address)) {
-            throw new ShipmentError('TRACKING_URL_CONTAINS_PATIENT_DATA');
+            throw new ShipmentError('tracking_url_contains_patient_data');
           }
         }
         const updated = await writeTransition(this.repository, manager, shipment, {
@@ -99,7 +99,7 @@ export class ShipmentDeskService {
   async markDelivered(manager: EntityManager, input: MarkDeliveredInput): Promise<DeskResult> {
     const now = this.clock.now();
     const at = input.delivered_at ? new Date(input.delivered_at) : now;
-    if (at.getTime() > now.getTime()) throw new ShipmentError('DELIVERED_IN_FUTURE');
+    if (at.getTime() > now.getTime()) throw new ShipmentError('delivered_in_future');
     const { shipment } = await this.orderAndShipment(manager, input.pharmacy_order_uid, 'deliver');
     return this.simpleMove(manager, shipment, 'deliver', at);
   }
@@ -138,12 +138,12 @@ export class ShipmentDeskService {
     trigger: Exclude<ShipmentTrigger, 'cancel'>,
   ): Promise<{ order: ShippingOrder; shipment: Shipment }> {
     const order = await this.repository.findOrder(manager, pharmacyOrderUid, { lock: true });
-    if (!order) throw new ShipmentError('ORDER_NOT_FOUND');
-    if (order.status === 'cancelled') throw new ShipmentError('ORDER_CANCELLED');
+    if (!order) throw new ShipmentError('order_not_found');
+    if (order.status === 'cancelled') throw new ShipmentError('order_cancelled');
     const wanted = trigger === 'hand-over' ? 'hand-over' : 'shipment';
-    if (order.fulfilment !== wanted) throw new ShipmentError('DELIVERY_TYPE_MISMATCH');
+    if (order.fulfilment !== wanted) throw new ShipmentError('delivery_type_mismatch');
     const shipment = await this.repository.findShipmentByOrder(manager, pharmacyOrderUid);
-    if (order.status === 'received' || !shipment) throw new ShipmentError('ORDER_NOT_READY');
+    if (order.status === 'received' || !shipment) throw new ShipmentError('order_not_ready');
     return { order, shipment };
   }
 }

@@ -13,51 +13,51 @@ import {
 // state × trigger × fulfilment. "→ x" moves to x, "=" is a repeat, anything else is the refusal code.
 const EXPECTED = `
 expected    dispatch  shipment   → dispatched
-expected    dispatch  hand-over  DELIVERY_TYPE_MISMATCH
-expected    hand-over shipment   DELIVERY_TYPE_MISMATCH
+expected    dispatch  hand-over  delivery_type_mismatch
+expected    hand-over shipment   delivery_type_mismatch
 expected    hand-over hand-over  → handed-over
-expected    deliver   shipment   SHIPMENT_NOT_DISPATCHED
-expected    deliver   hand-over  DELIVERY_TYPE_MISMATCH
+expected    deliver   shipment   shipment_not_dispatched
+expected    deliver   hand-over  delivery_type_mismatch
 expected    cancel    shipment   → stopped
 expected    cancel    hand-over  → stopped
 dispatched  dispatch  shipment   =
-dispatched  dispatch  hand-over  DELIVERY_TYPE_MISMATCH
-dispatched  hand-over shipment   DELIVERY_TYPE_MISMATCH
-dispatched  hand-over hand-over  TRANSITION_NOT_ALLOWED
+dispatched  dispatch  hand-over  delivery_type_mismatch
+dispatched  hand-over shipment   delivery_type_mismatch
+dispatched  hand-over hand-over  transition_not_allowed
 dispatched  deliver   shipment   → delivered
-dispatched  deliver   hand-over  DELIVERY_TYPE_MISMATCH
+dispatched  deliver   hand-over  delivery_type_mismatch
 dispatched  cancel    shipment   → flagged
 dispatched  cancel    hand-over  → flagged
-handed-over dispatch  shipment   TRANSITION_NOT_ALLOWED
-handed-over dispatch  hand-over  DELIVERY_TYPE_MISMATCH
-handed-over hand-over shipment   DELIVERY_TYPE_MISMATCH
+handed-over dispatch  shipment   transition_not_allowed
+handed-over dispatch  hand-over  delivery_type_mismatch
+handed-over hand-over shipment   delivery_type_mismatch
 handed-over hand-over hand-over  =
-handed-over deliver   shipment   TRANSITION_NOT_ALLOWED
-handed-over deliver   hand-over  DELIVERY_TYPE_MISMATCH
+handed-over deliver   shipment   transition_not_allowed
+handed-over deliver   hand-over  delivery_type_mismatch
 handed-over cancel    shipment   → flagged
 handed-over cancel    hand-over  → flagged
 delivered   dispatch  shipment   =
-delivered   dispatch  hand-over  DELIVERY_TYPE_MISMATCH
-delivered   hand-over shipment   DELIVERY_TYPE_MISMATCH
-delivered   hand-over hand-over  TRANSITION_NOT_ALLOWED
+delivered   dispatch  hand-over  delivery_type_mismatch
+delivered   hand-over shipment   delivery_type_mismatch
+delivered   hand-over hand-over  transition_not_allowed
 delivered   deliver   shipment   =
-delivered   deliver   hand-over  DELIVERY_TYPE_MISMATCH
+delivered   deliver   hand-over  delivery_type_mismatch
 delivered   cancel    shipment   → flagged
 delivered   cancel    hand-over  → flagged
-stopped     dispatch  shipment   ORDER_CANCELLED
-stopped     dispatch  hand-over  ORDER_CANCELLED
-stopped     hand-over shipment   ORDER_CANCELLED
-stopped     hand-over hand-over  ORDER_CANCELLED
-stopped     deliver   shipment   ORDER_CANCELLED
-stopped     deliver   hand-over  ORDER_CANCELLED
+stopped     dispatch  shipment   order_cancelled
+stopped     dispatch  hand-over  order_cancelled
+stopped     hand-over shipment   order_cancelled
+stopped     hand-over hand-over  order_cancelled
+stopped     deliver   shipment   order_cancelled
+stopped     deliver   hand-over  order_cancelled
 stopped     cancel    shipment   =
 stopped     cancel    hand-over  =
-flagged     dispatch  shipment   ORDER_CANCELLED
-flagged     dispatch  hand-over  ORDER_CANCELLED
-flagged     hand-over shipment   ORDER_CANCELLED
-flagged     hand-over hand-over  ORDER_CANCELLED
-flagged     deliver   shipment   ORDER_CANCELLED
-flagged     deliver   hand-over  ORDER_CANCELLED
+flagged     dispatch  shipment   order_cancelled
+flagged     dispatch  hand-over  order_cancelled
+flagged     hand-over shipment   order_cancelled
+flagged     hand-over hand-over  order_cancelled
+flagged     deliver   shipment   order_cancelled
+flagged     deliver   hand-over  order_cancelled
 flagged     cancel    shipment   =
 flagged     cancel    hand-over  =
 `;

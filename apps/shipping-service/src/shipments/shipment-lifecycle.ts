@@ -43,38 +43,38 @@ export const SHIPMENT_TRANSITIONS: Readonly<
   expected: {
     dispatch: move('dispatched'),
     'hand-over': move('handed-over'),
-    deliver: refuse('SHIPMENT_NOT_DISPATCHED'),
+    deliver: refuse('shipment_not_dispatched'),
     cancel: move('stopped'),
   },
   dispatched: {
     dispatch: repeat,
-    'hand-over': refuse('TRANSITION_NOT_ALLOWED'),
+    'hand-over': refuse('transition_not_allowed'),
     deliver: move('delivered'),
     cancel: move('flagged'),
   },
   'handed-over': {
-    dispatch: refuse('TRANSITION_NOT_ALLOWED'),
+    dispatch: refuse('transition_not_allowed'),
     'hand-over': repeat,
-    deliver: refuse('TRANSITION_NOT_ALLOWED'),
+    deliver: refuse('transition_not_allowed'),
     cancel: move('flagged'),
   },
   delivered: {
     // The desk repeating its record of a shipment that has since been delivered is still the same shipment.
     dispatch: repeat,
-    'hand-over': refuse('TRANSITION_NOT_ALLOWED'),
+    'hand-over': refuse('transition_not_allowed'),
     deliver: repeat,
     cancel: move('flagged'),
   },
   stopped: {
-    dispatch: refuse('ORDER_CANCELLED'),
-    'hand-over': refuse('ORDER_CANCELLED'),
-    deliver: refuse('ORDER_CANCELLED'),
+    dispatch: refuse('order_cancelled'),
+    'hand-over': refuse('order_cancelled'),
+    deliver: refuse('order_cancelled'),
     cancel: repeat,
   },
   flagged: {
-    dispatch: refuse('ORDER_CANCELLED'),
-    'hand-over': refuse('ORDER_CANCELLED'),
-    deliver: refuse('ORDER_CANCELLED'),
+    dispatch: refuse('order_cancelled'),
+    'hand-over': refuse('order_cancelled'),
+    deliver: refuse('order_cancelled'),
     cancel: repeat,
   },
 };
@@ -104,8 +104,8 @@ export function decideTransition(
   trigger: ShipmentTrigger,
 ): TransitionOutcome {
   const outcome = SHIPMENT_TRANSITIONS[shipment.state][trigger];
-  if (outcome.type === 'refuse' && outcome.code === 'ORDER_CANCELLED') return outcome;
+  if (outcome.type === 'refuse' && outcome.code === 'order_cancelled') return outcome;
   const wanted = TRIGGER_FULFILMENT[trigger];
-  if (wanted !== 'any' && wanted !== shipment.fulfilment) return refuse('DELIVERY_TYPE_MISMATCH');
+  if (wanted !== 'any' && wanted !== shipment.fulfilment) return refuse('delivery_type_mismatch');
   return outcome;
 }

@@ -40,7 +40,7 @@ export class ShipmentQueryService {
     input: ShipmentOfOrderInput,
   ): Promise<{ shipment: Shipment; history: ShipmentHistoryEntry[] }> {
     const shipment = await this.repository.findShipmentByOrder(manager, input.pharmacy_order_uid);
-    if (!shipment) throw new ShipmentError('SHIPMENT_NOT_FOUND');
+    if (!shipment) throw new ShipmentError('shipment_not_found');
     return { shipment, history: await this.repository.listHistory(manager, shipment.shipmentUid) };
   }
 }

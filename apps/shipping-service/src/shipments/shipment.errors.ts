@@ -1,3 +1,4 @@
+import { type ErrorCode } from '@rxbridge/contracts';
 import { PermanentError } from '@rxbridge/service-kit';
 
 /**
@@ -6,40 +7,40 @@ import { PermanentError } from '@rxbridge/service-kit';
  * they never contain a submitted value or patient data.
  */
 export const SHIPMENT_ERRORS = {
-  ORDER_NOT_FOUND: {
+  order_not_found: {
     kind: 'not-found',
     message: 'shipping-service knows no order with this uid (not received from pharmacy.orders.v1)',
   },
-  SHIPMENT_NOT_FOUND: {
+  shipment_not_found: {
     kind: 'not-found',
     message: 'no shipment for this order: the order is unknown or not ready yet',
   },
-  ORDER_CANCELLED: {
+  order_cancelled: {
     kind: 'conflict',
     message: 'the order is cancelled: nothing may be shipped or handed over',
   },
-  ORDER_NOT_READY: {
+  order_not_ready: {
     kind: 'conflict',
     message: 'the order is not ready_for_pickup yet: record its shipment once it is packed',
   },
-  DELIVERY_TYPE_MISMATCH: {
+  delivery_type_mismatch: {
     kind: 'conflict',
     message:
       "the command does not fit the order's delivery type (shipment for pickup or hand-over for shipping)",
   },
-  SHIPMENT_ALREADY_DISPATCHED: {
+  shipment_already_dispatched: {
     kind: 'conflict',
     message: 'the order has already left with another carrier or tracking number; one shipment per order',
   },
-  SHIPMENT_NOT_DISPATCHED: { kind: 'conflict', message: 'the shipment has not been dispatched yet' },
-  TRANSITION_NOT_ALLOWED: { kind: 'conflict', message: "the shipment's state does not allow this command" },
-  TRACKING_URL_CONTAINS_PATIENT_DATA: {
+  shipment_not_dispatched: { kind: 'conflict', message: 'the shipment has not been dispatched yet' },
+  transition_not_allowed: { kind: 'conflict', message: "the shipment's state does not allow this command" },
+  tracking_url_contains_patient_data: {
     kind: 'invalid',
     message:
       "tracking_url contains part of the patient's delivery address; use the carrier's plain tracking link",
   },
-  DELIVERED_IN_FUTURE: { kind: 'invalid', message: 'delivered_at lies in the future' },
-} as const satisfies Record<string, { kind: ShipmentErrorKind; message: string }>;
+  delivered_in_future: { kind: 'invalid', message: 'delivered_at lies in the future' },
+} as const satisfies Partial<Record<ErrorCode, { kind: ShipmentErrorKind; message: string }>>;
 
 export type ShipmentErrorKind = 'not-found' | 'conflict' | 'invalid';
 export type ShipmentErrorCode = keyof typeof SHIPMENT_ERRORS;

@@ -45,7 +45,7 @@ export const ADDRESS = rxscaleAddress();
 export class OrderServiceStandIn {
   readonly requests: string[] = [];
   down = false;
-  /** Orders it answers 404 ORDER_NOT_FOUND for. */
+  /** Orders it answers 404 order_not_found for. */
   readonly unknown = new Set<string>();
   private readonly server: Server = createServer((req, res) => {
     const uid = decodeURIComponent(/^\/orders\/([^/]+)\/delivery-address$/.exec(req.url ?? '')?.[1] ?? '');
@@ -55,8 +55,8 @@ export class OrderServiceStandIn {
       res.end(JSON.stringify(body));
     };
     if (req.headers.authorization !== `Bearer ${ORDER_SERVICE_TOKEN}`) return answer(401, {});
-    if (this.down) return answer(503, { error: { code: 'internal_error', message: 'down' } });
-    if (this.unknown.has(uid)) return answer(404, { error: { code: 'ORDER_NOT_FOUND', message: 'unknown' } });
+    if (this.down) return answer(503, { error: { code: 'internal', message: 'down' } });
+    if (this.unknown.has(uid)) return answer(404, { error: { code: 'order_not_found', message: 'unknown' } });
     return answer(200, { address: ADDRESS });
   });
 

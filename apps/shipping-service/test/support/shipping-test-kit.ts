@@ -1,6 +1,6 @@
 /**
- * The shipping tests' own helpers, in ONE file so the integrator can swap them for @rxbridge/testing and
- * service-kit's FieldCipher in one place.
+ * The shipping tests' own helpers (schema, services, a cipher, fixtures); the generic ones (database URL,
+ * waitFor, invented people) are @rxbridge/testing's.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import {
@@ -11,6 +11,7 @@ import {
   type OrderReceived,
 } from '@rxbridge/contracts';
 import { createServiceDataSource, ManualClock, migrateServiceSchema } from '@rxbridge/service-kit';
+import { databaseUrl } from '@rxbridge/testing';
 import { type DataSource } from 'typeorm';
 import { DEFAULT_CARRIERS, type ShippingConfig } from '../../src/config/shipping-service-config.js';
 import { type DeliveryAddress } from '../../src/shipments/delivery-address.js';
@@ -20,8 +21,6 @@ import { OrderFollowerService } from '../../src/shipments/order-follower.service
 import { ShipmentDeskService } from '../../src/shipments/shipment-desk.service.js';
 import { ShipmentRetentionService } from '../../src/shipments/shipment-retention.service.js';
 import { ShipmentRepository } from '../../src/shipments/shipment.repository.js';
-
-const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
 
 /**
  * AES-256-GCM with a random 96-bit IV per value, the AAD bound in: `v1.<iv>.<tag>.<ciphertext>` (base64url).
@@ -62,7 +61,7 @@ export interface ShippingTestDatabase {
 export async function createShippingTestDatabase(): Promise<ShippingTestDatabase> {
   const schema = `shipping_t_${randomBytes(4).toString('hex')}`;
   const dataSource = createServiceDataSource({
-    url,
+    url: databaseUrl,
     schema,
     migrations: shippingServiceMigrations,
     poolSize: 4,

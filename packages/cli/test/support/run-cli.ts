@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { brokers } from '@rxbridge/testing';
 
 export const CLI = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
@@ -32,5 +33,5 @@ export function parseJson<T = unknown>(run: CliRun): T {
   }
 }
 
-export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
-export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
+/** The brokers the tests' CLI runs are pointed at, as KAFKA_BROKERS spells them. */
+export const KAFKA_BROKERS = brokers.join(',');

@@ -1,3 +1,4 @@
+import { type ErrorCode } from '@rxbridge/contracts';
 import { z } from 'zod';
 import { registerSections, secretEnvNames } from './env-docs.js';
 
@@ -12,7 +13,7 @@ export interface ConfigProblem {
 /** Thrown by loadConfig: names every problem at once, so one restart fixes them all. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  readonly code = 'invalid_config';
+  readonly code = 'invalid_config' satisfies ErrorCode;
   constructor(readonly problems: readonly ConfigProblem[]) {
     super(
       `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +

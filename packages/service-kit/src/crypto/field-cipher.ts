@@ -1,3 +1,4 @@
+import { type ErrorCode } from '@rxbridge/contracts';
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 /**
@@ -23,15 +24,17 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
-export type FieldCipherErrorCode =
-  /** The keys given to the cipher are unusable (no active key, wrong size, bad id). */
-  | 'CIPHER_KEYRING_INVALID'
-  /** The text is not an envelope of a known version (e.g. plaintext left in an encrypted column). */
-  | 'CIPHER_ENVELOPE_INVALID'
-  /** The envelope names a key the cipher does not hold (it was removed before every value was re-encrypted). */
-  | 'CIPHER_KEY_UNKNOWN'
-  /** The tag did not verify: tampered ciphertext, nonce or tag, another key, or other associated data. */
-  | 'CIPHER_AUTHENTICATION_FAILED';
+/**
+ * cipher_keyring_invalid: the keys given to the cipher are unusable (no active key, wrong size, bad id).
+ * cipher_envelope_invalid: the text is not an envelope of a known version (e.g. plaintext left in an
+ * encrypted column). cipher_key_unknown: the envelope names a key the cipher does not hold (it was removed
+ * before every value was re-encrypted). cipher_authentication_failed: the tag did not verify (tampered
+ * ciphertext, nonce or tag, another key, or other associated data).
+ */
+export type FieldCipherErrorCode = Extract<
+  ErrorCode,
+  'cipher_keyring_invalid' | 'cipher_envelope_invalid' | 'cipher_key_unknown' | 'cipher_authentication_failed'
+>;
 
 /**
  * What FieldCipher throws. Its message names the problem and at most the key id: never the plaintext, the
@@ -66,7 +69,7 @@ interface ParsedEnvelope {
 /** A 32-byte key as the secret KeyObject FieldCipher takes (its inspection and JSON show no key bytes). */
 export function fieldKey(bytes: Buffer): KeyObject {
   if (bytes.length !== FIELD_KEY_BYTES)
-    throw new FieldCipherError('CIPHER_KEYRING_INVALID', `a key must be ${FIELD_KEY_BYTES} bytes`);
+    throw new FieldCipherError('cipher_keyring_invalid', `a key must be ${FIELD_KEY_BYTES} bytes`);
   return createSecretKey(bytes);
 }
 
@@ -79,17 +82,17 @@ export class FieldCipher {
     for (const [id, key] of options.keys) {
       if (!KEY_ID_PATTERN.test(id))
         throw new FieldCipherError(
-          'CIPHER_KEYRING_INVALID',
+          'cipher_keyring_invalid',
           'a key id is 1-32 letters, digits, "_" or "-" (no ".")',
         );
       if (key.type !== 'secret' || key.symmetricKeySize !== FIELD_KEY_BYTES)
         throw new FieldCipherError(
-          'CIPHER_KEYRING_INVALID',
+          'cipher_keyring_invalid',
           `key "${id}" is not a ${FIELD_KEY_BYTES}-byte secret key`,
         );
     }
     if (!options.keys.has(options.activeKeyId))
-      throw new FieldCipherError('CIPHER_KEYRING_INVALID', 'the active key id is not one of the keys');
+      throw new FieldCipherError('cipher_keyring_invalid', 'the active key id is not one of the keys');
     this.#keys = new Map(options.keys);
     this.activeKeyId = options.activeKeyId;
   }
@@ -118,7 +121,7 @@ export class FieldCipher {
     const key = this.#keys.get(parsed.keyId);
     if (!key)
       throw new FieldCipherError(
-        'CIPHER_KEY_UNKNOWN',
+        'cipher_key_unknown',
         `the value was encrypted with key "${parsed.keyId}", which is not configured`,
       );
     const decipher = createDecipheriv('aes-256-gcm', key, parsed.nonce, { authTagLength: TAG_BYTES });
@@ -130,7 +133,7 @@ export class FieldCipher {
     } catch {
       // OpenSSL's message says nothing useful and nothing secret either; ours says what it means.
       throw new FieldCipherError(
-        'CIPHER_AUTHENTICATION_FAILED',
+        'cipher_authentication_failed',
         `the value does not authenticate under key "${parsed.keyId}" (altered, or other associated data)`,
       );
     }
@@ -178,7 +181,7 @@ function parseEnvelope(envelope: string): ParsedEnvelope {
     !BASE64URL.test(sealed)
   )
     throw new FieldCipherError(
-      'CIPHER_ENVELOPE_INVALID',
+      'cipher_envelope_invalid',
       `the value is not a ${FIELD_ENVELOPE_VERSION} field envelope`,
     );
   const nonceBytes = Buffer.from(nonce, 'base64url');
@@ -191,7 +194,7 @@ function parseEnvelope(envelope: string): ParsedEnvelope {
     sealedBytes.toString('base64url') !== sealed
   )
     throw new FieldCipherError(
-      'CIPHER_ENVELOPE_INVALID',
+      'cipher_envelope_invalid',
       `the value is not a ${FIELD_ENVELOPE_VERSION} field envelope`,
     );
   return { keyId, header: `${version}.${keyId}.`, nonce: nonceBytes, sealed: sealedBytes };

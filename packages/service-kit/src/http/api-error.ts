@@ -1,3 +1,4 @@
+import { type ErrorCode } from '@rxbridge/contracts';
 import { HttpException } from '@nestjs/common';
 
 /** One field's problem: where it is and what is wrong, never the value that was sent. */
@@ -22,7 +23,7 @@ export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details?: ApiErrorDetail[],
     readonly headers: Record<string, string> = {},
@@ -33,11 +34,11 @@ export class ApiError extends Error {
 
 /**
  * A service's domain error codes and the HTTP status each becomes (`{ order_not_found: 404,
- * order_not_cancellable: 409 }`). A domain error is any Error with a string `code` (PermanentError qualifies);
+ * order_closed: 409 }`). A domain error is any Error with a string `code` (PermanentError qualifies);
  * its `message` is shown to the caller, so it must name no patient data. A code missing here is a bug: it
  * answers 500 and is logged.
  */
-export type DomainErrorStatuses = Readonly<Record<string, number>>;
+export type DomainErrorStatuses = Readonly<Partial<Record<ErrorCode, number>>>;
 
 export interface ErrorResponse {
   status: number;
@@ -49,7 +50,7 @@ export interface ErrorResponse {
 
 // Nest's and Fastify's own messages quote the URL or the body ("Cannot GET /orders/123?name=…", JSON.parse
 // snippets), so their refusals get these words instead.
-const STANDARD: Record<number, [code: string, message: string]> = {
+const STANDARD: Record<number, [code: ErrorCode, message: string]> = {
   400: ['bad_request', 'the request is malformed'],
   401: ['unauthorized', 'a valid bearer token is required'],
   403: ['forbidden', 'the token does not allow this'],
@@ -67,7 +68,7 @@ const STANDARD: Record<number, [code: string, message: string]> = {
 
 const INTERNAL: ErrorResponse = {
   status: 500,
-  body: { error: { code: 'internal_error', message: 'the request failed; it may be retried' } },
+  body: { error: { code: 'internal', message: 'the request failed; it may be retried' } },
   headers: {},
   unexpected: true,
 };
@@ -107,7 +108,7 @@ export function toErrorResponse(exception: unknown, statuses: DomainErrorStatuse
   if (exception instanceof Error) {
     const code = (exception as { code?: unknown }).code;
     if (typeof code === 'string' && Object.hasOwn(statuses, code)) {
-      const status = statuses[code]!;
+      const status = statuses[code as ErrorCode]!;
       return {
         status,
         body: { error: { code, message: exception.message } },

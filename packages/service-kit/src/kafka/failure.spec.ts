@@ -29,7 +29,7 @@ describe(classifyFailure.name, () => {
   });
 
   it.each([
-    ['a PermanentError', new PermanentError('refused', 'REFUSED')],
+    ['a PermanentError', new PermanentError('refused', 'transition_not_allowed')],
     ['an error marked permanent', Object.assign(new Error('refused transition'), { permanent: true })],
     ['an error marked not retryable', Object.assign(new Error('RxScale 422'), { retryable: false })],
     ['a zod error', Object.assign(new Error('invalid'), { name: 'ZodError' })],
@@ -109,5 +109,16 @@ describe(untilDone.name, () => {
       onFailure: () => stopping.abort(),
     });
     await expect(attempt).rejects.toBeInstanceOf(ShutdownInterrupt);
+  });
+});
+
+describe('the codes of PermanentError and TransientError', () => {
+  it('are the table of @rxbridge/contracts: tsc refuses a code it lacks', () => {
+    // @ts-expect-error -- not a code of ErrorCodes (typecheck fails once the parameter takes any string)
+    const stray = new PermanentError('refused', 'NOT_IN_THE_TABLE');
+    // @ts-expect-error -- the old spelling of invalid_webhook
+    const old = new TransientError('later', 'WEBHOOK_INVALID');
+    expect([stray.code, old.code]).toEqual(['NOT_IN_THE_TABLE', 'WEBHOOK_INVALID']);
+    expect(new PermanentError('refused', 'invalid_webhook').code).toBe('invalid_webhook');
   });
 });

@@ -1,4 +1,4 @@
-import { isPermanentErrorCode } from '@rxbridge/contracts';
+import { isPermanentErrorCode, type ErrorCode } from '@rxbridge/contracts';
 
 /**
  * How the plumbing decides between "try again" and "dead letter" (DESIGN.md §4). Domain code marks its
@@ -12,7 +12,7 @@ export class PermanentError extends Error {
   readonly permanent = true;
   constructor(
     message: string,
-    readonly code: string = 'permanent',
+    readonly code: ErrorCode = 'permanent',
     options?: ErrorOptions,
   ) {
     super(message, options);
@@ -24,7 +24,7 @@ export class TransientError extends Error {
   readonly retryable = true;
   constructor(
     message: string,
-    readonly code: string = 'transient',
+    readonly code: ErrorCode = 'transient',
     options?: ErrorOptions,
   ) {
     super(message, options);

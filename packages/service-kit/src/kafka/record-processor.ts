@@ -1,3 +1,5 @@
+// One file on purpose: the fast path (a run in one transaction) and the careful path (one record, savepoints,
+// retry, park, dead letter) share the per-record steps and must change together; split, they drift apart.
 import { type MessageHandler } from '@nestjs/microservices';
 import { type CloudEvent } from '@rxbridge/contracts';
 import { isObservable, lastValueFrom } from 'rxjs';

@@ -1,3 +1,4 @@
+import { type ErrorCode } from '@rxbridge/contracts';
 import {
   PostgresRateBudget,
   RxScaleClient,
@@ -18,11 +19,15 @@ export function rxscaleBudgetBucket(sourceName: string): string {
   return `rxscale-source:${sourceName}`;
 }
 
-export type RxscaleSourceErrorCode =
-  /** The configuration breaks a rule (pharmacy in two sources, single key without exactly one pharmacy). */
-  | 'RXSCALE_SOURCES_INVALID'
-  /** A pharmacy the deployment serves, or a command names, belongs to no source. */
-  | 'PHARMACY_WITHOUT_SOURCE';
+/**
+ * rxscale_sources_invalid: the configuration breaks a rule (pharmacy in two sources, single key without
+ * exactly one pharmacy). pharmacy_without_source: a pharmacy the deployment serves, or a command names,
+ * belongs to no source.
+ */
+export type RxscaleSourceErrorCode = Extract<
+  ErrorCode,
+  'rxscale_sources_invalid' | 'pharmacy_without_source'
+>;
 
 /** Permanent: another attempt resolves the same pharmacy to the same nothing. */
 export class RxscaleSourceError extends PermanentError {
@@ -59,7 +64,7 @@ export interface RxscaleSourcesOptions {
   client?: Omit<RxScaleClientOptions, 'baseUrl' | 'apiKey' | 'keyScope' | 'pharmacyUid' | 'budget'>;
   /**
    * Pharmacies this deployment serves: each must belong to a source, else `create` fails
-   * (PHARMACY_WITHOUT_SOURCE), so a missing key is found at start and not at the first order.
+   * (pharmacy_without_source), so a missing key is found at start and not at the first order.
    */
   pharmacies?: readonly string[];
 }
@@ -92,7 +97,7 @@ export class RxscaleSources {
       problems.push({ path: [], message: 'two sources share a name' });
     if (problems.length > 0)
       throw new RxscaleSourceError(
-        'RXSCALE_SOURCES_INVALID',
+        'rxscale_sources_invalid',
         `invalid RxScale sources: ${problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`,
       );
     const createBudget =
@@ -138,7 +143,7 @@ export class RxscaleSources {
     if (orphans.length > 0) {
       await resolver.close();
       throw new RxscaleSourceError(
-        'PHARMACY_WITHOUT_SOURCE',
+        'pharmacy_without_source',
         `no RxScale source for pharmacy ${orphans.map((uid) => `"${uid}"`).join(', ')}: add it to one source's pharmacies in RXSCALE_SOURCES`,
       );
     }
@@ -154,12 +159,12 @@ export class RxscaleSources {
     return this.byPharmacy.get(pharmacyUid) ?? this.anyPharmacy;
   }
 
-  /** The client of the pharmacy's source; throws PHARMACY_WITHOUT_SOURCE when it has none. */
+  /** The client of the pharmacy's source; throws pharmacy_without_source when it has none. */
   clientFor(pharmacyUid: string): RxScaleClient {
     const source = this.sourceOf(pharmacyUid);
     if (!source)
       throw new RxscaleSourceError(
-        'PHARMACY_WITHOUT_SOURCE',
+        'pharmacy_without_source',
         `no RxScale source for pharmacy "${pharmacyUid}"`,
       );
     return source.client;

@@ -93,13 +93,13 @@ describe(FieldCipher.name, () => {
       const other = new FieldCipher({ keys: keyring(['k1']), activeKeyId: 'k1' });
       expectCipherError(
         () => other.decrypt(envelope, 'orders.patient_name#1'),
-        'CIPHER_AUTHENTICATION_FAILED',
+        'cipher_authentication_failed',
       );
     });
 
     it('refuses a value whose key id it does not hold', () => {
       const other = new FieldCipher({ keys: keyring(['k2']), activeKeyId: 'k2' });
-      const error = expectCipherError(() => other.decrypt(envelope), 'CIPHER_KEY_UNKNOWN');
+      const error = expectCipherError(() => other.decrypt(envelope), 'cipher_key_unknown');
       expect(error.message).toContain('"k1"');
     });
 
@@ -110,13 +110,13 @@ describe(FieldCipher.name, () => {
     ])('refuses a value with a bit flipped in %s', (_what, part, byte) => {
       expectCipherError(
         () => cipher.decrypt(flipBit(envelope, part, byte), 'orders.patient_name#1'),
-        'CIPHER_AUTHENTICATION_FAILED',
+        'cipher_authentication_failed',
       );
     });
 
     it('refuses a value moved to another row or column (associated data), or read without it', () => {
       for (const aad of ['orders.patient_name#2', 'orders.patient_email#1', '', undefined])
-        expectCipherError(() => cipher.decrypt(envelope, aad), 'CIPHER_AUTHENTICATION_FAILED');
+        expectCipherError(() => cipher.decrypt(envelope, aad), 'cipher_authentication_failed');
     });
 
     it('refuses a value whose key id was rewritten to another held key', () => {
@@ -127,7 +127,7 @@ describe(FieldCipher.name, () => {
       const relabelled = envelope.replace(/^v1\.k1\./, 'v1.k2.');
       expectCipherError(
         () => both.decrypt(relabelled, 'orders.patient_name#1'),
-        'CIPHER_AUTHENTICATION_FAILED',
+        'cipher_authentication_failed',
       );
     });
 
@@ -140,7 +140,7 @@ describe(FieldCipher.name, () => {
       ['a short nonce', `v1.k1.AAAA.${envelope.split('.')[3]!}`],
       ['non-base64url characters', `${envelope.slice(0, -2)}+/`],
     ])('refuses %s as an envelope', (_what, text) => {
-      expectCipherError(() => cipher.decrypt(text), 'CIPHER_ENVELOPE_INVALID');
+      expectCipherError(() => cipher.decrypt(text), 'cipher_envelope_invalid');
     });
 
     it('never puts plaintext or key material in an error or in its own inspection', () => {
@@ -168,13 +168,13 @@ describe(FieldCipher.name, () => {
     it('refuses keyrings it cannot use', () => {
       expectCipherError(
         () => new FieldCipher({ keys: keyring(['k1']), activeKeyId: 'k9' }),
-        'CIPHER_KEYRING_INVALID',
+        'cipher_keyring_invalid',
       );
       expectCipherError(
         () => new FieldCipher({ keys: keyring(['k.1']), activeKeyId: 'k.1' }),
-        'CIPHER_KEYRING_INVALID',
+        'cipher_keyring_invalid',
       );
-      expectCipherError(() => fieldKey(randomBytes(16)), 'CIPHER_KEYRING_INVALID');
+      expectCipherError(() => fieldKey(randomBytes(16)), 'cipher_keyring_invalid');
     });
   });
 
@@ -197,7 +197,7 @@ describe(FieldCipher.name, () => {
     });
 
     it('says a non-envelope cannot be judged rather than guessing', () => {
-      expectCipherError(() => after.needsReencryption(PATIENT), 'CIPHER_ENVELOPE_INVALID');
+      expectCipherError(() => after.needsReencryption(PATIENT), 'cipher_envelope_invalid');
     });
   });
 });

@@ -136,7 +136,7 @@ describe(reencryptColumn.name, () => {
       batchSize: 500,
     });
     await expect(failure).rejects.toBeInstanceOf(FieldCipherError);
-    await expect(failure).rejects.toMatchObject({ code: 'CIPHER_AUTHENTICATION_FAILED' });
+    await expect(failure).rejects.toMatchObject({ code: 'cipher_authentication_failed' });
     await failure.catch((error: Error) => expect(error.message).not.toContain('Testa'));
     expect(await stored()).toEqual(snapshot);
   });

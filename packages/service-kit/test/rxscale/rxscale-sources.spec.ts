@@ -234,7 +234,7 @@ describe(RxscaleSources.name, () => {
       });
       await expect(start).rejects.toBeInstanceOf(RxscaleSourceError);
       await expect(start).rejects.toMatchObject({
-        code: 'PHARMACY_WITHOUT_SOURCE',
+        code: 'pharmacy_without_source',
         message: expect.stringContaining('"ph-nowhere"') as string,
       });
     });
@@ -242,7 +242,7 @@ describe(RxscaleSources.name, () => {
     it('refuses a configuration that breaks the rules even when built by hand', async () => {
       const broken = { sources: [...config().sources, { ...config().sources[1]!, name: 'again' }] };
       await expect(RxscaleSources.create(broken, { pool, budgetSchema })).rejects.toMatchObject({
-        code: 'RXSCALE_SOURCES_INVALID',
+        code: 'rxscale_sources_invalid',
       });
     });
 

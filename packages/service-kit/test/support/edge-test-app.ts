@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Module, Post, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { databaseUrl } from '@rxbridge/testing';
 import { z } from 'zod';
 import {
   Caller,
@@ -24,8 +25,6 @@ import {
   type ServiceHttpApp,
   type ServiceMetrics,
 } from '../../src/index.js';
-
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rxbridge';
 
 export const StockAdjustment = z.strictObject({
   sku: z.string().regex(/^[A-Z0-9-]{3,40}$/),
@@ -94,7 +93,7 @@ class EdgeTestController {
   cancel(@ZodParam('orderId', z.uuid()) orderId: string): never {
     throw new PermanentError(
       `order ${orderId.slice(0, 8)}… cannot be cancelled once shipped`,
-      'order_not_cancellable',
+      'order_closed',
     );
   }
 
@@ -178,7 +177,7 @@ export async function startEdgeTestApp(
     dataSource,
     healthChecks: options.healthChecks ?? [],
     ...(options.metrics ? { metrics: options.metrics } : {}),
-    errorStatuses: { order_not_cancellable: 409 },
+    errorStatuses: { order_closed: 409 },
   });
   let url = '';
   if (options.listen !== false) {

@@ -33,7 +33,8 @@ export class EffectController {
     const refused = await ctx.manager.query<unknown[]>('SELECT 1 FROM refuse WHERE event_id = $1', [
       event.id,
     ]);
-    if (data.refuse || refused.length > 0) throw new PermanentError('transition refused', 'REFUSED');
+    if (data.refuse || refused.length > 0)
+      throw new PermanentError('transition refused', 'transition_not_allowed');
     if (data.failUntilAttempt && ctx.record.attempt < data.failUntilAttempt) {
       throw new TransientError(`simulated outage on attempt ${ctx.record.attempt}`);
     }

@@ -63,7 +63,7 @@ export class WiringController {
 
   @OnEvent(TestPoison)
   poison(): void {
-    throw new PermanentError('transition refused', 'REFUSED');
+    throw new PermanentError('transition refused', 'transition_not_allowed');
   }
 
   @OnEvent(TestGated)
