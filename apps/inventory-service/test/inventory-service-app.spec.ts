@@ -1,4 +1,5 @@
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
+import { freePort } from '@rxbridge/testing';
 import { type Producer } from 'kafkajs';
 import {
   admin,
@@ -52,6 +53,37 @@ describe('inventory-service app', () => {
     apps.push(app);
     return app;
   }
+
+  it('is ready with RxScale reported reachable, and stays ready (RxScale down) when its source answers nowhere', async () => {
+    const uid = `ph-health-${run}`;
+    const ph = await sandboxPharmacy(sb, { pharmacyUid: uid, count: 1, stock: 0 });
+    const up = await start({ [uid]: ph.apiKey }, { startJobs: false });
+    const ready = await fetch(`${up.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { details: Record<string, { status: string; message?: string }> };
+    expect(Object.keys(body.details).sort()).toEqual(['database', 'kafka', 'rxscale', 'shutdown']);
+    expect(body.details.rxscale).toMatchObject({ status: 'up', critical: false });
+
+    // a source whose RxScale is unreachable: reported down, the stock API stays in service
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const down = await start(
+      {},
+      {
+        startJobs: false,
+        env: {
+          RXSCALE_SOURCES: JSON.stringify({
+            gone: { baseUrl: closed, apiKey: ph.apiKey, scope: 'pharmacy', pharmacies: [uid] },
+          }),
+        },
+      },
+    );
+    const degraded = await fetch(`${down.url}/health/ready`);
+    expect(degraded.status).toBe(200);
+    const report = (await degraded.json()) as typeof body;
+    expect(report.details.rxscale).toMatchObject({ status: 'down', critical: false });
+    expect(report.details.rxscale!.message).toContain('source gone');
+    expect(report.details.rxscale!.message).not.toContain(ph.apiKey);
+  });
 
   it('maps the SKUs a first upload creates articles for, so the first order reserves and its stock is pushed', async () => {
     // The defect of the whole-system run: the sync at start ran before the PMS's first upload, so the

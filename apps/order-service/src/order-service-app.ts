@@ -14,6 +14,7 @@ import {
   kafkaHealthCheck,
   migrateServiceSchema,
   rxscaleMetricsHooks,
+  rxscaleReachabilityCheck,
   RxscaleSources,
   ServiceMetrics,
   systemClock,
@@ -128,7 +129,12 @@ export async function createOrderServiceApp(
       config: config.http,
       logger,
       dataSource,
-      healthChecks: [databaseHealthCheck(dataSource), kafkaCheck],
+      // RxScale is reported, not required: its outage must not take the REST API out of service
+      healthChecks: [
+        databaseHealthCheck(dataSource),
+        kafkaCheck,
+        rxscaleReachabilityCheck(config.rxscale.sources),
+      ],
       metrics,
       errorStatuses: Object.fromEntries(
         Object.entries(ORDER_ERRORS).map(([code, e]) => [code, e.httpStatus]),
