@@ -154,7 +154,7 @@ export async function createInventoryServiceApp(
     ],
     errorStatuses: INVENTORY_ERROR_STATUSES,
   });
-  installCsvUploadParser(app.getHttpAdapter().getInstance());
+  installCsvUploadParser(app.getHttpAdapter().getInstance(), config.upload);
   if (!overrides.documentOnly) {
     metrics.collectFrom(dataSource);
     const executor = app.get(InventoryCommandExecutor);

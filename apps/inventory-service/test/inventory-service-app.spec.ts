@@ -245,6 +245,58 @@ describe('inventory-service app', () => {
     expect(push).toMatchObject({ status: 200, body: { skus: 0, pushes_queued: 0 } });
   });
 
+  it('replays a CSV upload sent again under its key, and refuses another file of the same length (422) under it', async () => {
+    const uid = `ph-csv-key-${run}`;
+    const ph = await sandboxPharmacy(sb, { pharmacyUid: uid, count: 1, stock: 0 });
+    const app = await start({ [uid]: ph.apiKey }, { startJobs: false });
+    const ledgerRows = async () => {
+      const [row] = await app.dataSource.query<{ n: string }[]>(
+        'SELECT count(*) AS n FROM stock_ledger WHERE pharmacy_uid = $1',
+        [uid],
+      );
+      return Number(row!.n);
+    };
+    const levels = async () =>
+      (await call(app, 'GET', `/pharmacies/${uid}/stock`, { token: TOKENS.reader.token })).body.items.map(
+        (i) => [i.article_id, i.on_hand],
+      );
+    const upload = (csv: string, key: string) =>
+      call(app, 'POST', `/pharmacies/${uid}/stock`, { token: TOKENS.writer.token, csv, key });
+
+    const first = 'article_id,on_hand\nK-1,5\nK-2,7\n';
+    const sameLength = 'article_id,on_hand\nK-1,9\nK-2,1\n';
+    expect(Buffer.byteLength(sameLength)).toBe(Buffer.byteLength(first));
+    const answer = await upload(first, `csv-key-${run}`);
+    expect(answer).toMatchObject({ status: 200, body: { accepted: 2, changed: 2 } });
+    const rowsAfterFirst = await ledgerRows();
+    expect(rowsAfterFirst).toBe(2);
+
+    // the same file again: the first answer, applied once
+    const replay = await upload(first, `csv-key-${run}`);
+    expect(replay).toEqual(answer);
+    expect(await ledgerRows()).toBe(rowsAfterFirst);
+
+    // another file of the same length under the same key: 422, nothing changed
+    const reused = await upload(sameLength, `csv-key-${run}`);
+    expect(reused.status).toBe(422);
+    expect(reused.body.error.code).toBe('idempotency_key_reused');
+    expect(await levels()).toEqual([
+      ['K-1', 5],
+      ['K-2', 7],
+    ]);
+    expect(await ledgerRows()).toBe(rowsAfterFirst);
+
+    // a refused upload (nothing applied) does not hold its key: the corrected file runs under it
+    const malformed = await upload('article_id,on_hand\n"K-1,5\n', `csv-fix-${run}`);
+    expect(malformed.status).toBe(400);
+    const corrected = await upload(sameLength, `csv-fix-${run}`);
+    expect(corrected).toMatchObject({ status: 200, body: { accepted: 2, changed: 2 } });
+    expect(await levels()).toEqual([
+      ['K-1', 9],
+      ['K-2', 1],
+    ]);
+  });
+
   it('takes in 10,000 lines over HTTP, and 1,000 updates over 10 SKUs end in at most 10 pushes with the final values', async () => {
     const uid = `ph-bulk-${run}`;
     const ph = await sandboxPharmacy(sb, { pharmacyUid: uid, count: 10, stock: 0, externalIds: true });
