@@ -10,6 +10,7 @@ import {
   kafkaHealthCheck,
   migrateServiceSchema,
   rxscaleMetricsHooks,
+  rxscaleReachabilityCheck,
   RxscaleSources,
   ServiceMetrics,
   systemClock,
@@ -146,10 +147,15 @@ export async function createInventoryServiceApp(
     logger,
     dataSource,
     metrics: serviceMetrics,
-    healthChecks: [databaseHealthCheck(dataSource), ...(kafkaCheck ? [kafkaCheck] : [])],
+    // RxScale is reported, not required: its outage must not take the REST API (stock levels) out of service
+    healthChecks: [
+      databaseHealthCheck(dataSource),
+      ...(kafkaCheck ? [kafkaCheck] : []),
+      rxscaleReachabilityCheck(config.rxscale.sources),
+    ],
     errorStatuses: INVENTORY_ERROR_STATUSES,
   });
-  installCsvUploadParser(app.getHttpAdapter().getInstance());
+  installCsvUploadParser(app.getHttpAdapter().getInstance(), config.upload);
   if (!overrides.documentOnly) {
     metrics.collectFrom(dataSource);
     const executor = app.get(InventoryCommandExecutor);

@@ -1,4 +1,5 @@
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
+import { freePort } from '@rxbridge/testing';
 import { type Producer } from 'kafkajs';
 import { waitFor } from '@rxbridge/testing';
 import {
@@ -52,6 +53,37 @@ describe('inventory-service app', () => {
     apps.push(app);
     return app;
   }
+
+  it('is ready with RxScale reported reachable, and stays ready (RxScale down) when its source answers nowhere', async () => {
+    const uid = `ph-health-${run}`;
+    const ph = await sandboxPharmacy(sb, { pharmacyUid: uid, count: 1, stock: 0 });
+    const up = await start({ [uid]: ph.apiKey }, { startJobs: false });
+    const ready = await fetch(`${up.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { details: Record<string, { status: string; message?: string }> };
+    expect(Object.keys(body.details).sort()).toEqual(['database', 'kafka', 'rxscale', 'shutdown']);
+    expect(body.details.rxscale).toMatchObject({ status: 'up', critical: false });
+
+    // a source whose RxScale is unreachable: reported down, the stock API stays in service
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const down = await start(
+      {},
+      {
+        startJobs: false,
+        env: {
+          RXSCALE_SOURCES: JSON.stringify({
+            gone: { baseUrl: closed, apiKey: ph.apiKey, scope: 'pharmacy', pharmacies: [uid] },
+          }),
+        },
+      },
+    );
+    const degraded = await fetch(`${down.url}/health/ready`);
+    expect(degraded.status).toBe(200);
+    const report = (await degraded.json()) as typeof body;
+    expect(report.details.rxscale).toMatchObject({ status: 'down', critical: false });
+    expect(report.details.rxscale!.message).toContain('source gone');
+    expect(report.details.rxscale!.message).not.toContain(ph.apiKey);
+  });
 
   it('maps the SKUs a first upload creates articles for, so the first order reserves and its stock is pushed', async () => {
     // The defect of the whole-system run: the sync at start ran before the PMS's first upload, so the
@@ -211,6 +243,58 @@ describe('inventory-service app', () => {
     expect(sync.body).toMatchObject({ job: 'sku-sync', ok: true, summary: { pharmacies: 1, listed: 1 } });
     const push = await call(app, 'POST', '/operations/stock-push', { token: TOKENS.operator.token });
     expect(push).toMatchObject({ status: 200, body: { skus: 0, pushes_queued: 0 } });
+  });
+
+  it('replays a CSV upload sent again under its key, and refuses another file of the same length (422) under it', async () => {
+    const uid = `ph-csv-key-${run}`;
+    const ph = await sandboxPharmacy(sb, { pharmacyUid: uid, count: 1, stock: 0 });
+    const app = await start({ [uid]: ph.apiKey }, { startJobs: false });
+    const ledgerRows = async () => {
+      const [row] = await app.dataSource.query<{ n: string }[]>(
+        'SELECT count(*) AS n FROM stock_ledger WHERE pharmacy_uid = $1',
+        [uid],
+      );
+      return Number(row!.n);
+    };
+    const levels = async () =>
+      (await call(app, 'GET', `/pharmacies/${uid}/stock`, { token: TOKENS.reader.token })).body.items.map(
+        (i) => [i.article_id, i.on_hand],
+      );
+    const upload = (csv: string, key: string) =>
+      call(app, 'POST', `/pharmacies/${uid}/stock`, { token: TOKENS.writer.token, csv, key });
+
+    const first = 'article_id,on_hand\nK-1,5\nK-2,7\n';
+    const sameLength = 'article_id,on_hand\nK-1,9\nK-2,1\n';
+    expect(Buffer.byteLength(sameLength)).toBe(Buffer.byteLength(first));
+    const answer = await upload(first, `csv-key-${run}`);
+    expect(answer).toMatchObject({ status: 200, body: { accepted: 2, changed: 2 } });
+    const rowsAfterFirst = await ledgerRows();
+    expect(rowsAfterFirst).toBe(2);
+
+    // the same file again: the first answer, applied once
+    const replay = await upload(first, `csv-key-${run}`);
+    expect(replay).toEqual(answer);
+    expect(await ledgerRows()).toBe(rowsAfterFirst);
+
+    // another file of the same length under the same key: 422, nothing changed
+    const reused = await upload(sameLength, `csv-key-${run}`);
+    expect(reused.status).toBe(422);
+    expect(reused.body.error.code).toBe('idempotency_key_reused');
+    expect(await levels()).toEqual([
+      ['K-1', 5],
+      ['K-2', 7],
+    ]);
+    expect(await ledgerRows()).toBe(rowsAfterFirst);
+
+    // a refused upload (nothing applied) does not hold its key: the corrected file runs under it
+    const malformed = await upload('article_id,on_hand\n"K-1,5\n', `csv-fix-${run}`);
+    expect(malformed.status).toBe(400);
+    const corrected = await upload(sameLength, `csv-fix-${run}`);
+    expect(corrected).toMatchObject({ status: 200, body: { accepted: 2, changed: 2 } });
+    expect(await levels()).toEqual([
+      ['K-1', 9],
+      ['K-2', 1],
+    ]);
   });
 
   it('takes in 10,000 lines over HTTP, and 1,000 updates over 10 SKUs end in at most 10 pushes with the final values', async () => {

@@ -14,6 +14,7 @@ import {
   kafkaHealthCheck,
   migrateServiceSchema,
   rxscaleMetricsHooks,
+  rxscaleReachabilityCheck,
   RxscaleSources,
   ServiceMetrics,
   systemClock,
@@ -84,6 +85,12 @@ export async function createOrderServiceApp(
   logger: ServiceLogger = createOrderServiceLogger(config),
   overrides: OrderServiceOverrides = {},
 ): Promise<OrderServiceApp> {
+  // a policy for a pharmacy no key serves is a typo or a missing key: refused before anything connects
+  const configuredPharmacies = Object.keys(config.orders.stockPolicy.byPharmacy).map((uid) => ({
+    uid,
+    namedBy: 'ORDERS_OUT_OF_STOCK_POLICY_BY_PHARMACY',
+  }));
+  RxscaleSources.assertServes(config.rxscale, configuredPharmacies);
   const schema = overrides.schema ?? 'orders';
   const dataSource = createServiceDataSource({
     url: config.database.url,
@@ -102,6 +109,7 @@ export async function createOrderServiceApp(
     const metrics = overrides.metrics ?? new ServiceMetrics({ service: 'order-service' });
     sources = await RxscaleSources.create(config.rxscale, {
       pool: budgetPool,
+      pharmacies: configuredPharmacies,
       ...(overrides.rateLimits ? { rateLimits: overrides.rateLimits } : {}),
       client: {
         hooks: rxscaleMetricsHooks(metrics),
@@ -128,7 +136,12 @@ export async function createOrderServiceApp(
       config: config.http,
       logger,
       dataSource,
-      healthChecks: [databaseHealthCheck(dataSource), kafkaCheck],
+      // RxScale is reported, not required: its outage must not take the REST API out of service
+      healthChecks: [
+        databaseHealthCheck(dataSource),
+        kafkaCheck,
+        rxscaleReachabilityCheck(config.rxscale.sources),
+      ],
       metrics,
       errorStatuses: Object.fromEntries(
         Object.entries(ORDER_ERRORS).map(([code, e]) => [code, e.httpStatus]),

@@ -309,6 +309,14 @@ describe('REST edge', () => {
     uid = await awaitingStock(h.a);
   }, 60_000);
 
+  it('is ready naming the database, Kafka and RxScale (reachable, reported as not critical)', async () => {
+    const res = await fetch(`${h.url}/health/ready`);
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { details: Record<string, { status: string; critical?: boolean }> };
+    expect(Object.keys(report.details).sort()).toEqual(['database', 'kafka', 'rxscale', 'shutdown']);
+    expect(report.details.rxscale).toMatchObject({ status: 'up', critical: false });
+  });
+
   it('refuses a missing token (401), a token without the scope (403), an unknown order (404)', async () => {
     expect((await h.api('GET', `/orders/${uid}`, { token: null })).status).toBe(401);
     expect((await h.api('GET', `/orders/${uid}`, { token: 'stock' })).status).toBe(403);

@@ -92,6 +92,7 @@ describe(ShipmentRetentionService.name, () => {
     expect(result).toEqual({
       purged: 2,
       closedBefore: new Date(shipping.clock.now().getTime() - testShippingConfig.addressRetentionDays * DAY),
+      openBefore: new Date(shipping.clock.now().getTime() - testShippingConfig.addressMaxOpenDays * DAY),
     });
     const kept = await db.dataSource.query<{ pharmacy_order_uid: string }[]>(
       'SELECT pharmacy_order_uid FROM delivery_address ORDER BY pharmacy_order_uid',
@@ -104,6 +105,41 @@ describe(ShipmentRetentionService.name, () => {
     expect(purgedOrders[0]!.address_purged_at).toEqual(shipping.clock.now());
     // the shipments themselves stay (no patient data): only the address goes
     expect(await tableCounts(db.dataSource)).toMatchObject({ shipment: 5, delivery_address: 3 });
+    expect((await tx((m) => shipping.retention.purgeDeliveryAddresses(m))).purged).toBe(0);
+  });
+
+  it('purges the address of a shipment still open N days after it was expected (never packed off, never delivered)', async () => {
+    await db.dataSource.query(
+      'TRUNCATE shipment_history, delivery_address, shipment, shipping_order, outbox',
+    );
+    const neverPacked = await readyWithAddress();
+    const neverDelivered = await readyWithAddress();
+    await dispatch(neverDelivered);
+
+    shipping.clock.advance(testShippingConfig.addressMaxOpenDays * DAY - 60_000);
+    const expectedLater = await readyWithAddress();
+    expect((await tx((m) => shipping.retention.purgeDeliveryAddresses(m))).purged).toBe(0);
+
+    shipping.clock.advance(2 * 60_000);
+    expect((await tx((m) => shipping.retention.purgeDeliveryAddresses(m))).purged).toBe(2);
+    const kept = await db.dataSource.query<{ pharmacy_order_uid: string }[]>(
+      'SELECT pharmacy_order_uid FROM delivery_address',
+    );
+    expect(kept.map((r) => r.pharmacy_order_uid)).toEqual([expectedLater]);
+    const purged = await db.dataSource.query<{ pharmacy_order_uid: string }[]>(
+      'SELECT pharmacy_order_uid FROM shipping_order WHERE address_purged_at IS NOT NULL',
+    );
+    expect(purged.map((r) => r.pharmacy_order_uid).sort()).toEqual([neverPacked, neverDelivered].sort());
+    // the shipments stay open: the desk can still send the late one off, only the address is gone
+    const states = await db.dataSource.query<{ pharmacy_order_uid: string; state: string }[]>(
+      'SELECT pharmacy_order_uid, state FROM shipment WHERE pharmacy_order_uid = ANY($1)',
+      [[neverPacked, neverDelivered]],
+    );
+    expect(Object.fromEntries(states.map((r) => [r.pharmacy_order_uid, r.state]))).toEqual({
+      [neverPacked]: 'expected',
+      [neverDelivered]: 'dispatched',
+    });
+    await dispatch(neverPacked);
     expect((await tx((m) => shipping.retention.purgeDeliveryAddresses(m))).purged).toBe(0);
   });
 });

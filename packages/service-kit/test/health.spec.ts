@@ -40,6 +40,18 @@ describe('health', () => {
     ]);
   });
 
+  it('stays ready when only a check marked critical: false fails, and reports it', async () => {
+    const report = await checkReadiness([
+      databaseHealthCheck(pool(databaseUrl)),
+      { name: 'rxscale', critical: false, check: () => Promise.reject(new Error('ECONNREFUSED')) },
+    ]);
+    expect(report.status).toBe('ok');
+    expect(report.checks.map((c) => [c.name, c.ok, c.critical])).toEqual([
+      ['database', true, true],
+      ['rxscale', false, false],
+    ]);
+  });
+
   it('keeps working across repeated checks on one admin client', async () => {
     const check = kafkaCheck(brokers);
     for (let i = 0; i < 3; i++) await expect(check.check()).resolves.toBeUndefined();

@@ -1,12 +1,21 @@
-import { brokers } from '@rxbridge/testing';
+import { createServer, type Socket } from 'node:net';
+import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
+import { brokers, freePort } from '@rxbridge/testing';
+import { sandboxAdminOk, startTestSandbox } from '@rxbridge/testing/sandbox';
 import pg from 'pg';
-import { databaseHealthCheck, kafkaHealthCheck, type HealthCheck } from '../src/index.js';
+import {
+  databaseHealthCheck,
+  kafkaHealthCheck,
+  rxscaleReachabilityCheck,
+  type HealthCheck,
+} from '../src/index.js';
 import { startEdgeTestApp } from './support/edge-test-app.js';
 
 interface TerminusReport {
   status: 'ok' | 'error';
   info?: Record<string, { status: string }>;
   error?: Record<string, { status: string; message?: string }>;
+  details?: Record<string, { status: string; critical?: boolean; message?: string }>;
 }
 
 describe('HTTP edge: /health/live and /health/ready (terminus)', () => {
@@ -84,5 +93,108 @@ describe('HTTP edge: /health/live and /health/ready (terminus)', () => {
     await expect(fetch(`${edge.url}/health/live`)).rejects.toThrow();
     await edge.dataSource.query(`DROP SCHEMA IF EXISTS "${edge.schema}" CASCADE`);
     await edge.dataSource.destroy();
+  });
+
+  describe('RxScale reachability (reported, not required)', () => {
+    let sandbox: RunningSandbox;
+    beforeAll(async () => {
+      sandbox = await startTestSandbox(startSandbox, {});
+    });
+    afterAll(() => sandbox.close());
+
+    const sandboxRequests = async () =>
+      (
+        await sandboxAdminOk<{ entries: { method: string; path: string; keyId: string | null }[] }>(
+          sandbox,
+          'GET',
+          '/requests?limit=100',
+        )
+      ).entries;
+
+    it('reports the sandbox up with one keyless request to its origin per cache period', async () => {
+      await sandboxAdminOk(sandbox, 'POST', '/reset');
+      const edge = await startEdgeTestApp({
+        healthChecks: [
+          kafka,
+          rxscaleReachabilityCheck(
+            [
+              { name: 'chain', baseUrl: sandbox.apiUrl() },
+              { name: 'solo', baseUrl: sandbox.apiUrl('/v1/external_pharmacy_api') },
+            ],
+            { cacheMs: 60_000 },
+          ),
+        ],
+      });
+      try {
+        for (let i = 0; i < 3; i++) {
+          const res = await fetch(`${edge.url}/health/ready`);
+          expect(res.status).toBe(200);
+          const report = (await res.json()) as TerminusReport;
+          expect(report.status).toBe('ok');
+          expect(report.details?.rxscale).toMatchObject({ status: 'up', critical: false });
+          expect(report.info?.rxscale?.status).toBe('up');
+        }
+        // two sources on one origin, three probes: one HEAD to "/", no key, no API endpoint
+        expect(await sandboxRequests()).toEqual([
+          expect.objectContaining({ method: 'HEAD', path: '/', keyId: null }),
+        ]);
+      } finally {
+        await edge.close();
+      }
+    });
+
+    it('reports a closed port down, naming the source, and stays ready (200)', async () => {
+      const port = await freePort();
+      const edge = await startEdgeTestApp({
+        healthChecks: [
+          kafka,
+          rxscaleReachabilityCheck([
+            { name: 'chain', baseUrl: `http://127.0.0.1:${port}/v1/external-pharmacy-api-v1` },
+          ]),
+        ],
+      });
+      try {
+        const res = await fetch(`${edge.url}/health/ready`);
+        expect(res.status).toBe(200);
+        const report = (await res.json()) as TerminusReport;
+        expect(report.status).toBe('ok');
+        expect(report.details?.rxscale).toMatchObject({ status: 'down', critical: false });
+        expect(report.details?.rxscale?.message).toBe(
+          `RxScale unreachable: source chain (http://127.0.0.1:${port}): ECONNREFUSED`,
+        );
+        expect(report.info?.rxscale).toBeUndefined();
+        expect(report.error?.rxscale).toBeUndefined();
+        expect(report.info?.kafka?.status).toBe('up');
+      } finally {
+        await edge.close();
+      }
+    });
+
+    it('counts a server that never answers as down after the timeout; critical: true fails readiness', async () => {
+      const sockets = new Set<Socket>();
+      const silent = createServer((socket) => sockets.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as { port: number };
+      const edge = await startEdgeTestApp({
+        healthChecks: [
+          rxscaleReachabilityCheck([{ name: 'chain', baseUrl: `http://127.0.0.1:${port}` }], {
+            timeoutMs: 300,
+            critical: true,
+          }),
+        ],
+      });
+      try {
+        const res = await fetch(`${edge.url}/health/ready`);
+        expect(res.status).toBe(503);
+        const report = (await res.json()) as TerminusReport;
+        expect(report.error?.rxscale?.message).toBe(
+          `RxScale unreachable: source chain (http://127.0.0.1:${port}): no answer within 300 ms`,
+        );
+      } finally {
+        await edge.close();
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    });
   });
 });

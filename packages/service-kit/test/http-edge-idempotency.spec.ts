@@ -148,6 +148,7 @@ describe('HTTP edge: idempotent writes (real PostgreSQL)', () => {
           kind: 'replay',
           status: 201,
           body: { ok: true },
+          contentHash: null,
         });
 
         await client.query(

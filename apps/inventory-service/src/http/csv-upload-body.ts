@@ -1,5 +1,12 @@
 import { type Readable } from 'node:stream';
+import {
+  digestingStream,
+  STREAMED_BODY_DIGEST,
+  type DigestingStream,
+  type StreamedRequestBody,
+} from '@rxbridge/service-kit';
 import { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { StockUploadError } from '../stock/stock.errors.js';
 
 const STREAM = Symbol('csv-upload.stream');
 
@@ -8,21 +15,30 @@ export const STOCK_UPLOAD_ROUTE = '/pharmacies/:pharmacy_uid/stock';
 
 /**
  * A `text/csv` request body, not read yet: the handler streams it through parseStockCsv. Its enumerable
- * fields are what the edge's idempotency hash sees (it hashes the parsed body, and a stream cannot be
- * hashed before it is read): the format and the declared length; the stream itself sits under a symbol.
+ * fields (the format and the declared length) are what the edge's request hash sees before the handler
+ * runs; the content is hashed as the handler reads it (the kit's StreamedRequestBody), so the same
+ * Idempotency-Key with another file of the same length gets 422, not the first file's answer.
  */
-export class CsvUploadBody {
+export class CsvUploadBody implements StreamedRequestBody {
   readonly format = 'csv';
   readonly content_length: string | null;
-  private readonly [STREAM]: Readable;
+  private readonly [STREAM]: DigestingStream;
 
-  constructor(stream: Readable, contentLength: string | undefined) {
-    this[STREAM] = stream;
+  constructor(stream: Readable, contentLength: string | undefined, maxBytes: number) {
+    // the byte limit is counted here too, so a replay (which only hashes) stops reading at it as well
+    this[STREAM] = digestingStream(stream, {
+      maxBytes,
+      tooLarge: () => new StockUploadError('upload_too_large', `at most ${maxBytes} bytes`),
+    });
     this.content_length = contentLength ?? null;
   }
 
   get stream(): Readable {
-    return this[STREAM];
+    return this[STREAM].stream;
+  }
+
+  [STREAMED_BODY_DIGEST](): Promise<string | undefined> {
+    return this[STREAM].digest();
   }
 }
 
@@ -31,7 +47,7 @@ export class CsvUploadBody {
  * upload is never held whole; INVENTORY_UPLOAD_MAX_BYTES is counted while parseStockCsv reads it). Any
  * other route refuses text/csv with 415, as the edge refuses every non-JSON body.
  */
-export function installCsvUploadParser(fastify: FastifyInstance): void {
+export function installCsvUploadParser(fastify: FastifyInstance, limits: { maxBytes: number }): void {
   fastify.addContentTypeParser(
     ['text/csv'],
     (request: FastifyRequest, payload: Readable, done: (err: Error | null, body?: unknown) => void) => {
@@ -45,7 +61,10 @@ export function installCsvUploadParser(fastify: FastifyInstance): void {
         return;
       }
       const length = request.headers['content-length'];
-      done(null, new CsvUploadBody(payload, typeof length === 'string' ? length : undefined));
+      done(
+        null,
+        new CsvUploadBody(payload, typeof length === 'string' ? length : undefined, limits.maxBytes),
+      );
     },
   );
 }

@@ -3,7 +3,8 @@ import { type EntityManager } from 'typeorm';
 import { updateReturning } from '../database/update-returning.js';
 import { type StockLevelLine } from './stock-ingest.js';
 
-export type LedgerCause = 'pms-level' | 'reservation' | 'release' | 'deduction' | 'correction';
+/** Every way our counts move. No `correction`: repairs correct RxScale's value, not ours (stock_disagreement). */
+export type LedgerCause = 'pms-level' | 'reservation' | 'release' | 'deduction';
 
 /** One article's level after a change, with what it was before (null before: the article is new). */
 export interface ArticleChange {

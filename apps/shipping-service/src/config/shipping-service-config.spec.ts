@@ -19,6 +19,7 @@ describe('ShippingServiceConfig', () => {
       carriers: DEFAULT_CARRIERS,
       pickupDeliveryTypes: ['pickup'],
       addressRetentionDays: 30,
+      addressMaxOpenDays: 60,
       retentionIntervalMs: 3_600_000,
     });
     expect(config.consumerGroup).toBe('shipping-service');
@@ -38,12 +39,14 @@ describe('ShippingServiceConfig', () => {
       SHIPPING_CARRIERS: 'DHL, Kurier Nord ,GLS',
       SHIPPING_PICKUP_DELIVERY_TYPES: 'Pickup,click-and-collect',
       SHIPPING_ADDRESS_RETENTION_DAYS: '90',
+      SHIPPING_ADDRESS_MAX_OPEN_DAYS: '120',
       ORDER_SERVICE_URL: 'http://order-service:3001/',
     });
     expect(config.shipping).toMatchObject({
       carriers: ['DHL', 'Kurier Nord', 'GLS'],
       pickupDeliveryTypes: ['pickup', 'click-and-collect'],
       addressRetentionDays: 90,
+      addressMaxOpenDays: 120,
     });
     expect(config.orderService.baseUrl).toBe('http://order-service:3001');
   });
@@ -87,6 +90,7 @@ describe('ShippingServiceConfig', () => {
       'SHIPPING_CARRIERS',
       'SHIPPING_PICKUP_DELIVERY_TYPES',
       'SHIPPING_ADDRESS_RETENTION_DAYS',
+      'SHIPPING_ADDRESS_MAX_OPEN_DAYS',
       'SHIPPING_RETENTION_INTERVAL_SECONDS',
       'ORDER_SERVICE_URL',
       'ORDER_SERVICE_TOKEN',

@@ -18,6 +18,8 @@ export const DEFAULT_CARRIERS = ['DHL', 'DPD', 'GLS', 'Hermes', 'UPS', 'Deutsche
 /** RxScale does not document delivery_type identifiers (API.md §8.1); "pickup" is our guess, configurable. */
 export const DEFAULT_PICKUP_DELIVERY_TYPES = ['pickup'];
 export const DEFAULT_ADDRESS_RETENTION_DAYS = 30;
+/** A shipment still open this long after it was expected (never packed off, never cancelled) loses its address. */
+export const DEFAULT_ADDRESS_MAX_OPEN_DAYS = 60;
 export const DEFAULT_RETENTION_INTERVAL_SECONDS = 3600;
 export const DEFAULT_ORDER_SERVICE_URL = 'http://127.0.0.1:3001';
 export const DEFAULT_ORDER_SERVICE_TIMEOUT_MS = 5000;
@@ -31,6 +33,11 @@ export interface ShippingConfig {
   pickupDeliveryTypes: string[];
   /** Days a delivery address is kept after its shipment closed (SHIPPING_ADDRESS_RETENTION_DAYS). */
   addressRetentionDays: number;
+  /**
+   * Days a delivery address is kept at most while its shipment stays open (expected or dispatched), counted
+   * from when it was expected (SHIPPING_ADDRESS_MAX_OPEN_DAYS).
+   */
+  addressMaxOpenDays: number;
   /** Time between two runs of the address retention job (SHIPPING_RETENTION_INTERVAL_SECONDS). */
   retentionIntervalMs: number;
 }
@@ -42,7 +49,10 @@ const CarrierName = z
 
 const DeliveryTypeIdentifier = z.string().max(100, 'each identifier must be at most 100 characters');
 
-/** SHIPPING_CARRIERS, SHIPPING_PICKUP_DELIVERY_TYPES (comma-separated), SHIPPING_ADDRESS_RETENTION_DAYS (1-3650). */
+/**
+ * SHIPPING_CARRIERS, SHIPPING_PICKUP_DELIVERY_TYPES (comma-separated), SHIPPING_ADDRESS_RETENTION_DAYS and
+ * SHIPPING_ADDRESS_MAX_OPEN_DAYS (1-3650).
+ */
 export function shippingConfig() {
   return z
     .looseObject({
@@ -61,6 +71,14 @@ export function shippingConfig() {
           default: String(DEFAULT_ADDRESS_RETENTION_DAYS),
         },
       ),
+      SHIPPING_ADDRESS_MAX_OPEN_DAYS: envVar(
+        envInt({ min: 1, max: 3650, default: DEFAULT_ADDRESS_MAX_OPEN_DAYS }),
+        {
+          description:
+            'Days a delivery address is kept at most while its shipment stays open (expected or dispatched), from when it was expected',
+          default: String(DEFAULT_ADDRESS_MAX_OPEN_DAYS),
+        },
+      ),
       SHIPPING_RETENTION_INTERVAL_SECONDS: envVar(
         envInt({ min: 1, max: 7 * 24 * 3600, default: DEFAULT_RETENTION_INTERVAL_SECONDS }),
         {
@@ -75,6 +93,7 @@ export function shippingConfig() {
         t.toLowerCase(),
       ),
       addressRetentionDays: env.SHIPPING_ADDRESS_RETENTION_DAYS,
+      addressMaxOpenDays: env.SHIPPING_ADDRESS_MAX_OPEN_DAYS,
       retentionIntervalMs: env.SHIPPING_RETENTION_INTERVAL_SECONDS * 1000,
     }));
 }

@@ -8,7 +8,8 @@ import { ShipmentRetentionService } from '../shipments/shipment-retention.servic
 export const SHIPPING_LOGGER = Symbol('rxbridge.shipping.logger');
 
 /**
- * Deletes delivery addresses SHIPPING_ADDRESS_RETENTION_DAYS after their shipment closed, every
+ * Deletes delivery addresses SHIPPING_ADDRESS_RETENTION_DAYS after their shipment closed (at the latest
+ * SHIPPING_ADDRESS_MAX_OPEN_DAYS after it was expected, while it stays open), every
  * SHIPPING_RETENTION_INTERVAL_SECONDS (first run one minute after start, so a restart loop does not hammer
  * the database). One statement per run: safe from several replicas at once. `POST /operations/retention`
  * runs it now; the module's lifecycle starts and stops the schedule.
@@ -30,7 +31,11 @@ export class AddressRetentionJob {
       logger,
       run: async () => {
         const result = await dataSource.transaction((m) => retention.purgeDeliveryAddresses(m));
-        return { purged: result.purged, closed_before: result.closedBefore.toISOString() };
+        return {
+          purged: result.purged,
+          closed_before: result.closedBefore.toISOString(),
+          open_before: result.openBefore.toISOString(),
+        };
       },
     });
   }

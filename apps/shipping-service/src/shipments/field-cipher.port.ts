@@ -1,7 +1,8 @@
 /**
- * Column-level encryption of patient data (DESIGN.md §7). The shape of service-kit's FieldCipher, declared
- * here so this service compiles on its own while the kit's is being written; the integrator binds the kit's
- * implementation to FIELD_CIPHER. `aad` binds an envelope to its row, so it cannot be moved to another.
+ * Column-level encryption of patient data (DESIGN.md §7): the part of service-kit's FieldCipher the
+ * repository uses. createShippingServiceApp binds the kit's FieldCipher (PATIENT_DATA_KEYS) to
+ * FIELD_CIPHER; tests bind one with a test key. `aad` binds an envelope to its row, so it cannot be moved to
+ * another.
  */
 export interface FieldCipher {
   encrypt(plaintext: string, aad?: string): string;

@@ -354,15 +354,20 @@ export class ShipmentRepository {
   }
 
   /**
-   * Deletes the addresses of shipments closed before `closedBefore` and notes the purge on their orders.
-   * Returns how many addresses went.
+   * Deletes the addresses of shipments closed before `closedBefore` or still open and expected before
+   * `openBefore`, and notes the purge on their orders. Returns how many addresses went.
    */
-  async purgeDeliveryAddresses(manager: EntityManager, closedBefore: Date, at: Date): Promise<number> {
+  async purgeDeliveryAddresses(
+    manager: EntityManager,
+    bounds: { closedBefore: Date; openBefore: Date },
+    at: Date,
+  ): Promise<number> {
     const rows = await manager.query<{ purged: number }[]>(
       `WITH gone AS (
          DELETE FROM delivery_address a
           USING shipment s
-          WHERE s.pharmacy_order_uid = a.pharmacy_order_uid AND s.closed_at < $1
+          WHERE s.pharmacy_order_uid = a.pharmacy_order_uid
+            AND (s.closed_at < $1 OR (s.closed_at IS NULL AND s.expected_at < $3))
          RETURNING a.pharmacy_order_uid
        ), marked AS (
          UPDATE shipping_order o SET address_purged_at = $2, updated_at = $2
@@ -370,7 +375,7 @@ export class ShipmentRepository {
          RETURNING 1
        )
        SELECT (SELECT count(*) FROM gone)::int AS purged, (SELECT count(*) FROM marked)::int AS marked`,
-      [closedBefore, at],
+      [bounds.closedBefore, at, bounds.openBefore],
     );
     return rows[0]?.purged ?? 0;
   }

@@ -82,6 +82,7 @@ export const testShippingConfig: ShippingConfig = {
   carriers: DEFAULT_CARRIERS,
   pickupDeliveryTypes: ['pickup'],
   addressRetentionDays: 30,
+  addressMaxOpenDays: 60,
   retentionIntervalMs: 3_600_000,
 };
 

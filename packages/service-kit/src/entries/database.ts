@@ -6,4 +6,8 @@ export {
   migrateServiceSchema,
   type ServiceDatabaseOptions,
 } from '../database/service-data-source.js';
-export { httpEdgeMigrations, CreateHttpIdempotencyKey1790000000100 } from '../http/idempotency.migration.js';
+export {
+  httpEdgeMigrations,
+  CreateHttpIdempotencyKey1790000000100,
+  AddHttpIdempotencyContentHash1790000000101,
+} from '../http/idempotency.migration.js';

@@ -6,11 +6,18 @@ import { silentLogger } from '../kafka/plumbing-observer.js';
 export interface HealthCheck {
   name: string;
   check(): Promise<void>;
+  /**
+   * Default true. false: the check is reported (its result in the report) but does not make the service
+   * unready, for a dependency whose outage a pod cannot fix and whose work waits queued (RxScale).
+   */
+  critical?: boolean;
 }
 
 export interface CheckResult {
   name: string;
   ok: boolean;
+  /** false: reported only, the status does not depend on it. */
+  critical: boolean;
   durationMs: number;
   /** Why it failed: an error message, never a connection string. */
   error?: string;
@@ -114,23 +121,25 @@ export function kafkaHealthCheck(
   };
 }
 
-/** Runs every check concurrently; ready only if all pass. Never throws. */
+/** Runs every check concurrently; ready only if every critical one passes. Never throws. */
 export async function checkReadiness(checks: readonly HealthCheck[]): Promise<ReadinessReport> {
   const results = await Promise.all(
     checks.map(async (c): Promise<CheckResult> => {
       const started = performance.now();
+      const critical = c.critical !== false;
       try {
         await c.check();
-        return { name: c.name, ok: true, durationMs: Math.round(performance.now() - started) };
+        return { name: c.name, ok: true, critical, durationMs: Math.round(performance.now() - started) };
       } catch (error) {
         return {
           name: c.name,
           ok: false,
+          critical,
           durationMs: Math.round(performance.now() - started),
           error: safeMessage(error),
         };
       }
     }),
   );
-  return { status: results.every((r) => r.ok) ? 'ok' : 'unavailable', checks: results };
+  return { status: results.every((r) => r.ok || !r.critical) ? 'ok' : 'unavailable', checks: results };
 }

@@ -14,6 +14,7 @@ import type { ServiceLogger } from '../logging/logger.js';
 import { ApiError, toErrorResponse, type DomainErrorStatuses } from './api-error.js';
 import { IdempotencyStore } from './idempotency.store.js';
 import { apiCallerOf } from './require-scope.decorator.js';
+import { STREAMED_BODY_DIGEST, streamedBodyOf, type StreamedRequestBody } from './streamed-body.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 export const IDEMPOTENT_REPLAY_HEADER = 'idempotent-replayed';
@@ -63,6 +64,11 @@ export function requestHash(request: FastifyRequest): string {
  * gets 409 with Retry-After (it is not held open: the first may take long, and a held request ties up a
  * database connection). Answers of 5xx and of malformed requests (400 invalid_request/invalid_body) are not
  * stored: the key is released so a corrected or later retry runs.
+ *
+ * A streamed body (StreamedRequestBody: a CSV upload) is hashed while the handler reads it: its digest is
+ * stored with the answer, and a replay reads the new body through the hash before it answers the stored
+ * answer (same digest) or 422. A refusal of a streamed body is not stored (the key is released, as for a
+ * malformed request): the handler often stopped reading, so there is no digest, and it applied nothing.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -96,7 +102,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const status =
       this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
       (request.method === 'POST' ? 201 : 200);
-    return from(this.run(caller.name, key, requestHash(request), status, next));
+    const streamed = streamedBodyOf(request.body);
+    return from(this.run(caller.name, key, requestHash(request), status, next, streamed));
   }
 
   private async run(
@@ -105,17 +112,21 @@ export class IdempotencyInterceptor implements NestInterceptor {
     hash: string,
     status: number,
     next: CallHandler,
+    streamed: StreamedRequestBody | undefined,
   ): Promise<unknown> {
+    const reused = () =>
+      new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request');
     const claim = await this.store.claim(tokenName, key, hash);
     switch (claim.kind) {
       case 'replay':
+        // a row stored before streamed bodies had digests (content_hash NULL) replays on the envelope alone
+        if (streamed && claim.contentHash !== null) {
+          const digest = await streamed[STREAMED_BODY_DIGEST]();
+          if (digest !== claim.contentHash) throw reused();
+        }
         throw new IdempotentReplay(claim.status, claim.body);
       case 'mismatch':
-        throw new ApiError(
-          422,
-          'idempotency_key_reused',
-          'this Idempotency-Key was used for a different request',
-        );
+        throw reused();
       case 'in_progress':
         throw new ApiError(
           409,
@@ -134,16 +145,37 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const answer = toErrorResponse(error, this.settings.errorStatuses);
       const malformed =
         answer.body.error.code === 'invalid_request' || answer.body.error.code === 'invalid_body';
+      // a refused streamed body was often not read to its end, so it has no digest to store: the key is
+      // released as for malformed input (the handler of a streamed body refuses without effect)
       await (
-        answer.status >= 500 || malformed
+        answer.status >= 500 || malformed || streamed
           ? this.store.release(tokenName, key)
           : this.store.complete(tokenName, key, answer.status, answer.body)
       ).catch((storeError: unknown) => this.storeFailed(storeError));
       throw error;
     }
     // The work is done: if the answer cannot be stored, still send it; a retry after the lease runs again.
-    await this.store.complete(tokenName, key, status, result).catch((e: unknown) => this.storeFailed(e));
+    await this.completeWithDigest(tokenName, key, status, result, streamed).catch((e: unknown) =>
+      this.storeFailed(e),
+    );
     return result;
+  }
+
+  /**
+   * Stores the answer, with the digest of a streamed body (what the handler left unread is hashed now);
+   * without a whole digest (the client went away) the key is released: a retry runs again.
+   */
+  private async completeWithDigest(
+    tokenName: string,
+    key: string,
+    status: number,
+    body: unknown,
+    streamed: StreamedRequestBody | undefined,
+  ): Promise<void> {
+    if (!streamed) return this.store.complete(tokenName, key, status, body);
+    const digest = await streamed[STREAMED_BODY_DIGEST]();
+    if (digest === undefined) return this.store.release(tokenName, key);
+    return this.store.complete(tokenName, key, status, body, digest);
   }
 
   private storeFailed(error: unknown): void {

@@ -31,5 +31,24 @@ export class CreateHttpIdempotencyKey1790000000100 implements MigrationInterface
   }
 }
 
+/**
+ * The digest of a streamed body (a CSV upload), which the request hash taken before the handler cannot
+ * cover: stored with the answer, compared on a replay. NULL for every other request.
+ */
+export class AddHttpIdempotencyContentHash1790000000101 implements MigrationInterface {
+  name = 'AddHttpIdempotencyContentHash1790000000101';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE http_idempotency_key ADD COLUMN content_hash text');
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE http_idempotency_key DROP COLUMN content_hash');
+  }
+}
+
 /** Add after plumbingMigrations (or alone) in a service with an HTTP API. */
-export const httpEdgeMigrations = [CreateHttpIdempotencyKey1790000000100];
+export const httpEdgeMigrations = [
+  CreateHttpIdempotencyKey1790000000100,
+  AddHttpIdempotencyContentHash1790000000101,
+];

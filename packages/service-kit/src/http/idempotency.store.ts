@@ -2,7 +2,8 @@ import type { DataSource } from 'typeorm';
 
 export type IdempotencyClaim =
   | { kind: 'execute' }
-  | { kind: 'replay'; status: number; body: unknown }
+  /** `contentHash`: the digest of the first request's streamed body, null when it had none. */
+  | { kind: 'replay'; status: number; body: unknown; contentHash: string | null }
   | { kind: 'mismatch' }
   | { kind: 'in_progress' };
 
@@ -37,7 +38,7 @@ export class IdempotencyStore {
          VALUES ($1, $2, $3, clock_timestamp() + $4 * interval '1 millisecond')
          ON CONFLICT (token_name, key) DO UPDATE
            SET request_hash = EXCLUDED.request_hash, locked_until = EXCLUDED.locked_until,
-               status = NULL, response = NULL, created_at = clock_timestamp()
+               status = NULL, response = NULL, content_hash = NULL, created_at = clock_timestamp()
            WHERE http_idempotency_key.created_at < clock_timestamp() - $5 * interval '1 hour'
               OR (http_idempotency_key.status IS NULL
                   AND http_idempotency_key.locked_until < clock_timestamp()
@@ -47,26 +48,33 @@ export class IdempotencyStore {
       );
       if (claimed.length > 0) return { kind: 'execute' };
       const [row] = await this.dataSource.query<
-        { request_hash: string; status: number | null; response: unknown }[]
+        { request_hash: string; status: number | null; response: unknown; content_hash: string | null }[]
       >(
-        'SELECT request_hash, status, response FROM http_idempotency_key WHERE token_name = $1 AND key = $2',
+        `SELECT request_hash, status, response, content_hash FROM http_idempotency_key
+         WHERE token_name = $1 AND key = $2`,
         [tokenName, key],
       );
       // Purged between the two statements: claim again.
       if (!row) continue;
       if (row.request_hash !== requestHash) return { kind: 'mismatch' };
       if (row.status === null) return { kind: 'in_progress' };
-      return { kind: 'replay', status: row.status, body: row.response };
+      return { kind: 'replay', status: row.status, body: row.response, contentHash: row.content_hash };
     }
     return { kind: 'in_progress' };
   }
 
-  /** Records the answer a replay will send. */
-  async complete(tokenName: string, key: string, status: number, body: unknown): Promise<void> {
+  /** Records the answer a replay will send, with the digest of a streamed body (compared on a replay). */
+  async complete(
+    tokenName: string,
+    key: string,
+    status: number,
+    body: unknown,
+    contentHash?: string,
+  ): Promise<void> {
     await this.dataSource.query(
-      `UPDATE http_idempotency_key SET status = $3, response = $4::json, locked_until = NULL
+      `UPDATE http_idempotency_key SET status = $3, response = $4::json, content_hash = $5, locked_until = NULL
        WHERE token_name = $1 AND key = $2`,
-      [tokenName, key, status, JSON.stringify(body ?? null)],
+      [tokenName, key, status, JSON.stringify(body ?? null), contentHash ?? null],
     );
   }
 

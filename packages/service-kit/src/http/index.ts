@@ -13,7 +13,18 @@ export { RequireScope, PublicRoute, Caller, apiCallerOf } from './require-scope.
 export { ZodBody, ZodQuery, ZodParam, ZodResponse, toOpenApiSchema } from './zod-request.js';
 export { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAY_HEADER } from './idempotency.interceptor.js';
 export { IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.store.js';
-export { httpEdgeMigrations, CreateHttpIdempotencyKey1790000000100 } from './idempotency.migration.js';
+export {
+  httpEdgeMigrations,
+  CreateHttpIdempotencyKey1790000000100,
+  AddHttpIdempotencyContentHash1790000000101,
+} from './idempotency.migration.js';
+export {
+  STREAMED_BODY_DIGEST,
+  digestingStream,
+  streamedBodyOf,
+  type DigestingStream,
+  type StreamedRequestBody,
+} from './streamed-body.js';
 export {
   buildOpenApiDocument,
   renderOpenApiDocument,

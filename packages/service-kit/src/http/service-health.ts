@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Controller, Get, Inject, Injectable, Re
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthIndicatorFunction } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
-import { checkReadiness, type HealthCheck } from '../health/health-checks.js';
+import { checkReadiness, type CheckResult, type HealthCheck } from '../health/health-checks.js';
 import { PublicRoute } from './require-scope.decorator.js';
 
 export const SERVICE_HEALTH_CHECKS = Symbol('rxbridge:service-health-checks');
@@ -29,10 +29,20 @@ export class ShutdownDrain implements BeforeApplicationShutdown {
   }
 }
 
+/** terminus' report: `info` the indicators up, `error` those down, `details` all of them. */
+interface TerminusReport {
+  status: string;
+  info?: Record<string, unknown>;
+  error?: Record<string, unknown>;
+  details?: Record<string, unknown>;
+}
+
 /**
  * GET /health/live: the process answers (no dependency checked: a database outage must not get every pod
- * restarted). GET /health/ready: every check passes and the pod is not shutting down, else 503 with
- * terminus' report naming what failed (messages without credentials, see checkReadiness).
+ * restarted). GET /health/ready: every critical check passes and the pod is not shutting down, else 503 with
+ * terminus' report naming what failed (messages without credentials, see checkReadiness). A check with
+ * `critical: false` (RxScale reachability) is added to `details` (and `info` when up) with `critical: false`,
+ * and never turns the answer into a 503 nor appears under `error`.
  */
 @ApiExcludeController()
 @PublicRoute()
@@ -56,7 +66,14 @@ export class ServiceHealthController {
       const session = this.indicators.check('shutdown');
       return this.drain.draining ? session.down({ message: 'shutting down' }) : session.up();
     };
-    await this.answer(reply, [shutdown, ...this.checks.map((c) => this.indicator(c))]);
+    const critical = this.checks.filter((c) => c.critical !== false);
+    // started together with the critical ones, so the slowest check alone bounds the answer
+    const reported = checkReadiness(this.checks.filter((c) => c.critical === false));
+    await this.answer(
+      reply,
+      [shutdown, ...critical.map((c) => this.indicator(c))],
+      reported.then((r) => r.checks),
+    );
   }
 
   private indicator(check: HealthCheck): HealthIndicatorFunction {
@@ -69,14 +86,34 @@ export class ServiceHealthController {
     };
   }
 
-  private async answer(reply: FastifyReply, indicators: HealthIndicatorFunction[]): Promise<void> {
+  private async answer(
+    reply: FastifyReply,
+    indicators: HealthIndicatorFunction[],
+    reported: Promise<CheckResult[]> = Promise.resolve([]),
+  ): Promise<void> {
+    let status = 200;
+    let report: TerminusReport;
     try {
-      await reply.code(200).send(await this.health.check(indicators));
+      report = (await this.health.check(indicators)) as TerminusReport;
     } catch (error) {
       // terminus throws a ServiceUnavailableException carrying the report
-      const report = (error as { getResponse?: () => unknown }).getResponse?.();
-      if (report === undefined) throw error;
-      await reply.code(503).send(report);
+      const response = (error as { getResponse?: () => unknown }).getResponse?.();
+      if (response === undefined) throw error;
+      status = 503;
+      report = response as TerminusReport;
     }
+    for (const result of await reported) {
+      const entry = result.ok
+        ? { status: 'up', critical: false, durationMs: result.durationMs }
+        : {
+            status: 'down',
+            critical: false,
+            durationMs: result.durationMs,
+            message: result.error ?? 'failed',
+          };
+      report.details = { ...report.details, [result.name]: entry };
+      if (result.ok) report.info = { ...report.info, [result.name]: entry };
+    }
+    await reply.code(status).send(report);
   }
 }

@@ -64,9 +64,10 @@ export interface RxscaleSourcesOptions {
   client?: Omit<RxScaleClientOptions, 'baseUrl' | 'apiKey' | 'keyScope' | 'pharmacyUid' | 'budget'>;
   /**
    * Pharmacies this deployment serves: each must belong to a source, else `create` fails
-   * (pharmacy_without_source), so a missing key is found at start and not at the first order.
+   * (pharmacy_without_source), so a missing key is found at start and not at the first order. Give
+   * `{ uid, namedBy }` for a pharmacy the service's own config names, so the message says which variable.
    */
-  pharmacies?: readonly string[];
+  pharmacies?: readonly (string | { uid: string; namedBy: string })[];
 }
 
 /**
@@ -100,6 +101,7 @@ export class RxscaleSources {
         'rxscale_sources_invalid',
         `invalid RxScale sources: ${problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`,
       );
+    RxscaleSources.assertServes(config, options.pharmacies ?? []);
     const createBudget =
       options.createBudget ??
       ((bucket: string) => {
@@ -139,15 +141,29 @@ export class RxscaleSources {
       throw error;
     }
     const resolver = new RxscaleSources(sources, budgets);
-    const orphans = (options.pharmacies ?? []).filter((uid) => resolver.sourceOf(uid) === undefined);
-    if (orphans.length > 0) {
-      await resolver.close();
-      throw new RxscaleSourceError(
-        'pharmacy_without_source',
-        `no RxScale source for pharmacy ${orphans.map((uid) => `"${uid}"`).join(', ')}: add it to one source's pharmacies in RXSCALE_SOURCES`,
-      );
-    }
     return resolver;
+  }
+
+  /**
+   * Throws pharmacy_without_source when a listed pharmacy belongs to no source (as `sourceOf` resolves it);
+   * `create` runs it first. Pure: a service calls it before it connects anything, so a bad config changes
+   * nothing (no schema, no budget row).
+   */
+  static assertServes(
+    config: RxscaleSourcesConfig,
+    pharmacies: NonNullable<RxscaleSourcesOptions['pharmacies']>,
+  ): void {
+    const catchAll = config.sources.length === 1 && config.sources[0]!.pharmacies.length === 0;
+    const served = new Set(config.sources.flatMap((s) => s.pharmacies));
+    const orphans = pharmacies
+      .map((p) => (typeof p === 'string' ? { uid: p, namedBy: undefined } : p))
+      .filter((p) => !catchAll && !served.has(p.uid));
+    if (orphans.length === 0) return;
+    const named = orphans.map((p) => `"${p.uid}"${p.namedBy ? ` (named in ${p.namedBy})` : ''}`);
+    throw new RxscaleSourceError(
+      'pharmacy_without_source',
+      `no RxScale source for pharmacy ${named.join(', ')}: add it to one source's pharmacies in RXSCALE_SOURCES`,
+    );
   }
 
   sources(): readonly RxscaleSource[] {
