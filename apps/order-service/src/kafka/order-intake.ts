@@ -33,9 +33,19 @@ export class OrderIntake {
     const pharmacyUid = (data.pharmacy as { uid?: unknown } | undefined)?.uid;
     if (typeof pharmacyUid !== 'string' || pharmacyUid.length === 0)
       throw new PermanentError("RxScale's order names no pharmacy", 'order_invalid');
-    const known = await this.orders.find(manager, uid);
-    const order = known ? data : (this.prefetched.take(uid) ?? (await this.detail.fetch(pharmacyUid, uid)));
-    const result = await this.lifecycle.receive(manager, order);
+    // fetched for its run because it was not stored then: taken in as new, without a lookup first
+    const prefetched = this.prefetched.take(uid);
+    let result: ReceiveResult;
+    if (prefetched) result = await this.lifecycle.receive(manager, prefetched, { probablyNew: true });
+    else {
+      // locked now, as `receive` would lock it: a known order is compared with no second lookup
+      const known = await this.orders.lock(manager, uid);
+      result = known
+        ? await this.lifecycle.receive(manager, data, { locked: known })
+        : await this.lifecycle.receive(manager, await this.detail.fetch(pharmacyUid, uid), {
+            probablyNew: true,
+          });
+    }
     if (result.outcome === 'created') {
       this.metrics.received(pharmacyUid, source);
       if (result.state === 'refused') this.metrics.refused(pharmacyUid, 'state-machine');

@@ -29,7 +29,7 @@ export class OrderMetrics {
     });
     this.toPendingReview = new Histogram({
       name: 'rxbridge_order_pending_review_seconds',
-      help: 'From storing a new order (its webhook handled) to RxScale confirming pending review',
+      help: 'From queueing pending review (a new order stored, or a refused one retried) to RxScale confirming it',
       labelNames: ['pharmacy'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
@@ -87,12 +87,8 @@ export class OrderMetrics {
       }
       const status = (command.payload as { status?: unknown } | null)?.status;
       if (command.kind !== ORDER_COMMAND_KINDS.status || status !== 'pending review') return;
-      const rows = await manager.query<{ received_at: Date }[]>(
-        'SELECT received_at FROM orders WHERE pharmacy_order_uid = $1',
-        [command.targetUid],
-      );
-      if (rows[0])
-        this.toPendingReview.observe({ pharmacy }, (Date.now() - rows[0].received_at.getTime()) / 1000);
+      // queued in the transaction that took the order in: its time is the receipt's, and no query is needed
+      this.toPendingReview.observe({ pharmacy }, (Date.now() - command.createdAt.getTime()) / 1000);
     };
   }
 

@@ -12,9 +12,10 @@ import {
 import { PharmacyOrder, type PharmacyOrderStatus } from '@rxbridge/rxscale-contract';
 import {
   CLOCK,
-  enqueueEvent,
-  enqueueRxscaleCommands,
+  enqueueEffects,
   type Clock,
+  type NewRxscaleCommand,
+  type OutboxMessage,
   type RxscaleCommand,
   type SettledOutcome,
 } from '@rxbridge/service-kit';
@@ -120,7 +121,16 @@ export class OrderLifecycleService {
    * says cancelled or completed closes the order. Newer non-final statuses are echoes of our own changes,
    * which the settled commands already recorded.
    */
-  async receive(manager: EntityManager, input: PharmacyOrder): Promise<ReceiveResult> {
+  async receive(
+    manager: EntityManager,
+    input: PharmacyOrder,
+    options: {
+      /** Just found unknown by the caller: inserted without a lookup first (the insert still checks). */
+      probablyNew?: boolean;
+      /** Already locked by the caller in this transaction. */
+      locked?: OrderRow;
+    } = {},
+  ): Promise<ReceiveResult> {
     const parsed = PharmacyOrder.safeParse(input);
     if (!parsed.success) {
       const paths = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))].join(', ');
@@ -128,14 +138,18 @@ export class OrderLifecycleService {
     }
     const order = parsed.data;
     const now = this.clock.now();
-    const existing = await this.orders.lock(manager, order.uid);
-    if (existing) return this.receiveAgain(manager, existing, order);
-
     const initial = initialTransition(order.status);
-    if (!initial.allowed) throw new OrderError(initial.code, initial.message);
-    if (initial.publishReceived && order.order_items.length === 0) {
-      throw new OrderError('order_invalid', "RxScale's order has no lines");
+    const storable = initial.allowed && !(initial.publishReceived && order.order_items.length === 0);
+    // An order the caller has just found unknown (its detail was fetched for that) is inserted straight away,
+    // saving the lookup; the insert's conflict check still finds one stored meanwhile. Any other copy, and one
+    // that could not be stored as new, is looked up first: a known order is compared, never refused.
+    if (options.locked) return this.receiveAgain(manager, options.locked, order);
+    if (!(options.probablyNew && storable)) {
+      const existing = await this.orders.lock(manager, order.uid);
+      if (existing) return this.receiveAgain(manager, existing, order);
     }
+    if (!initial.allowed) throw new OrderError(initial.code, initial.message);
+    if (!storable) throw new OrderError('order_invalid', "RxScale's order has no lines");
     const sealed = sealPatientData(
       this.cipher,
       order.uid,
@@ -164,13 +178,8 @@ export class OrderLifecycleService {
       ...sealed,
       received_at: now,
     };
-    if (!(await this.orders.insert(manager, row, lines))) {
-      // another transaction stored it between our lookup and insert; it holds the lock until it commits
-      const stored = await this.orders.lock(manager, order.uid);
-      return this.receiveAgain(manager, stored!, order);
-    }
     const needsPerson = initial.state === 'refused';
-    await this.orders.appendHistory(manager, order.uid, {
+    const received = {
       at: now,
       trigger: 'received',
       from_state: null,
@@ -178,7 +187,14 @@ export class OrderLifecycleService {
       rxscale_status: order.status,
       initiator: 'rxscale',
       note: needsPerson ? `first seen in ${order.status} at RxScale` : null,
-    });
+    };
+    if (!(await this.orders.insert(manager, row, lines, received))) {
+      // stored meanwhile (or before, when it was taken as new): the one that stored it holds the lock until
+      // it commits
+      const stored = await this.orders.lock(manager, order.uid);
+      return this.receiveAgain(manager, stored!, order);
+    }
+    const events: OutboxMessage[] = [];
     if (needsPerson) {
       const reason = `RxScale already had the order in ${order.status} when it was first seen`;
       await this.orders.updateLifecycle(
@@ -192,20 +208,22 @@ export class OrderLifecycleService {
         },
         now,
       );
-      await this.emit(manager, 'pharmacy.order.transition-refused', now, {
-        pharmacy_uid: row.pharmacy_uid,
-        pharmacy_order_uid: row.pharmacy_order_uid,
-        from: order.status,
-        requested: 'pending review',
-        refused_by: 'state-machine',
-        reason,
-        refused_at: now.toISOString(),
-      });
+      events.push(
+        this.message('pharmacy.order.transition-refused', now, {
+          pharmacy_uid: row.pharmacy_uid,
+          pharmacy_order_uid: row.pharmacy_order_uid,
+          from: order.status,
+          requested: 'pending review',
+          refused_by: 'state-machine',
+          reason,
+          refused_at: now.toISOString(),
+        }),
+      );
     }
     if (initial.publishReceived) {
-      await this.emit(manager, 'pharmacy.order.received', now, receivedData(row, lines, order.status, now));
+      events.push(this.message('pharmacy.order.received', now, receivedData(row, lines, order.status, now)));
     }
-    await this.queue(manager, row, initial.commands);
+    await enqueueEffects(manager, { events, commands: this.commandsOf(row, initial.commands) });
     return { pharmacyOrderUid: order.uid, state: initial.state, changed: true, outcome: 'created' };
   }
 
@@ -397,118 +415,125 @@ export class OrderLifecycleService {
           ...(refusal !== undefined ? { refusal } : {}),
         },
         now,
+        {
+          at: now,
+          trigger: trigger.type,
+          from_state: row.state,
+          to_state: result.next.state,
+          rxscale_status: result.next.rxscaleStatus,
+          initiator: HISTORY_INITIATOR[trigger.type],
+          note: noteOf(trigger),
+        },
       );
-      await this.orders.appendHistory(manager, uid, {
-        at: now,
-        trigger: trigger.type,
-        from_state: row.state,
-        to_state: result.next.state,
-        rxscale_status: result.next.rxscaleStatus,
-        initiator: HISTORY_INITIATOR[trigger.type],
-        note: noteOf(trigger),
-      });
     }
-    await this.publish(manager, row, now, result.events);
-    await this.queue(manager, row, result.commands);
+    await enqueueEffects(manager, {
+      events: await this.messagesOf(manager, row, now, result.events),
+      commands: this.commandsOf(row, result.commands),
+    });
     return { pharmacyOrderUid: uid, state: result.next.state, changed: result.changed };
   }
 
-  private async publish(
+  /** The outbox messages of a step's events. */
+  private async messagesOf(
     manager: EntityManager,
     row: OrderRow,
     now: Date,
     events: readonly LifecycleEvent[],
-  ): Promise<void> {
+  ): Promise<OutboxMessage[]> {
+    const messages: OutboxMessage[] = [];
     const ids = { pharmacy_uid: row.pharmacy_uid, pharmacy_order_uid: row.pharmacy_order_uid };
     const at = now.toISOString();
     for (const e of events) {
       switch (e.type) {
         case 'pharmacy.order.status-changed':
-          await this.emit(manager, e.type, now, {
-            ...ids,
-            from: e.from,
-            to: e.to,
-            initiator: e.initiator,
-            ...(e.reason ? { reason: e.reason } : {}),
-            changed_at: at,
-          });
+          messages.push(
+            this.message(e.type, now, {
+              ...ids,
+              from: e.from,
+              to: e.to,
+              initiator: e.initiator,
+              ...(e.reason ? { reason: e.reason } : {}),
+              changed_at: at,
+            }),
+          );
           break;
         case 'pharmacy.order.ready-for-pickup':
-          await this.emit(manager, e.type, now, { ...ids, initiator: e.initiator, ready_at: at });
+          messages.push(this.message(e.type, now, { ...ids, initiator: e.initiator, ready_at: at }));
           break;
         case 'pharmacy.order.completed':
           // RxScale's completion webhook can overtake the settlement of our complete_order: name the shipment either way
-          await this.emit(manager, e.type, now, {
-            ...ids,
-            shipment_uid: e.shipmentUid ?? row.shipment_uid,
-            completed_at: at,
-          });
+          messages.push(
+            this.message(e.type, now, {
+              ...ids,
+              shipment_uid: e.shipmentUid ?? row.shipment_uid,
+              completed_at: at,
+            }),
+          );
           break;
         case 'pharmacy.order.cancelled':
-          await this.emit(manager, e.type, now, {
-            ...ids,
-            previous_status: e.previousStatus,
-            initiator: e.initiator,
-            ...(e.reason ? { reason: e.reason } : {}),
-            cancelled_at: at,
-          });
+          messages.push(
+            this.message(e.type, now, {
+              ...ids,
+              previous_status: e.previousStatus,
+              initiator: e.initiator,
+              ...(e.reason ? { reason: e.reason } : {}),
+              cancelled_at: at,
+            }),
+          );
           break;
         case 'pharmacy.order.transition-refused':
-          await this.emit(manager, e.type, now, {
-            ...ids,
-            from: e.from,
-            requested: e.requested,
-            refused_by: 'rxscale',
-            reason: e.reason,
-            rxscale_status_code: e.statusCode,
-            refused_at: at,
-          });
+          messages.push(
+            this.message(e.type, now, {
+              ...ids,
+              from: e.from,
+              requested: e.requested,
+              refused_by: 'rxscale',
+              reason: e.reason,
+              rxscale_status_code: e.statusCode,
+              refused_at: at,
+            }),
+          );
           break;
         case 'pharmacy.order.received':
-          await this.emitReceived(manager, row, e.status, now);
+          messages.push(await this.receivedMessage(manager, row, e.status, now));
           break;
       }
     }
+    return messages;
   }
 
   /** `pharmacy.order.received` with the stored lines: a retried first-seen order is taken in only now. */
-  private async emitReceived(
+  private async receivedMessage(
     manager: EntityManager,
     row: OrderRow,
     status: PharmacyOrderStatus,
     now: Date,
-  ): Promise<void> {
+  ): Promise<OutboxMessage> {
     const lines = await this.orders.lines(manager, row.pharmacy_order_uid);
-    await this.emit(manager, 'pharmacy.order.received', now, receivedData(row, lines, status, now));
+    return this.message('pharmacy.order.received', now, receivedData(row, lines, status, now));
   }
 
-  private async emit<T extends PharmacyEventType>(
-    manager: EntityManager,
+  private message<T extends PharmacyEventType>(
     type: T,
     now: Date,
     data: PharmacyEventData<T>,
-  ): Promise<void> {
+  ): OutboxMessage {
     const event = buildEvent(type, data, { source: EventSources.orderService, time: now });
     const { topic, key } = eventRoute(event);
-    await enqueueEvent(manager, { topic, key, event });
+    return { topic, key, event };
   }
 
-  private async queue(
-    manager: EntityManager,
+  private commandsOf(
     row: Pick<OrderRow, 'pharmacy_uid' | 'pharmacy_order_uid'>,
     commands: readonly LifecycleCommand[],
-  ): Promise<void> {
-    if (commands.length === 0) return;
-    await enqueueRxscaleCommands(
-      manager,
-      commands.map((c) => ({
-        kind: ORDER_COMMAND_KINDS[c.kind === 'order.status' ? 'status' : 'complete'],
-        targetUid: row.pharmacy_order_uid,
-        payload: c.payload,
-        priority: ORDER_COMMAND_PRIORITIES[c.kind],
-        pharmacyUid: row.pharmacy_uid,
-      })),
-    );
+  ): NewRxscaleCommand[] {
+    return commands.map((c) => ({
+      kind: ORDER_COMMAND_KINDS[c.kind === 'order.status' ? 'status' : 'complete'],
+      targetUid: row.pharmacy_order_uid,
+      payload: c.payload,
+      priority: ORDER_COMMAND_PRIORITIES[c.kind],
+      pharmacyUid: row.pharmacy_uid,
+    }));
   }
 }
 

@@ -108,15 +108,36 @@ const ORDER_COLUMNS = `pharmacy_order_uid, pharmacy_uid, order_uid, name, state,
 /** SQL of the orders schema. Every method runs in the caller's transaction. */
 @Injectable()
 export class OrderRepository {
-  /** Inserts the order and its lines; false when the order exists already (a concurrent receipt won). */
-  async insert(manager: EntityManager, order: NewOrder, lines: readonly NewOrderLine[]): Promise<boolean> {
+  /**
+   * Inserts the order, its lines and its first history entry, in one statement (one round trip on the busiest
+   * path); false, writing nothing, when the order exists already (a concurrent receipt won).
+   */
+  async insert(
+    manager: EntityManager,
+    order: NewOrder,
+    lines: readonly NewOrderLine[],
+    history: HistoryEntry,
+  ): Promise<boolean> {
     const closed = order.state === 'completed' || order.state === 'cancelled' ? order.received_at : null;
-    const inserted = await manager.query<unknown[]>(
-      `INSERT INTO orders (pharmacy_order_uid, pharmacy_uid, order_uid, name, state, held_from, rxscale_status,
-         rxscale_updated_at, delivery_type, priority, patient_name, patient_email, patient_date_of_birth,
-         delivery_address, received_at, updated_at, closed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)
-       ON CONFLICT (pharmacy_order_uid) DO NOTHING RETURNING 1`,
+    const rows = await manager.query<{ n: number }[]>(
+      `WITH stored AS (
+         INSERT INTO orders (pharmacy_order_uid, pharmacy_uid, order_uid, name, state, held_from, rxscale_status,
+           rxscale_updated_at, delivery_type, priority, patient_name, patient_email, patient_date_of_birth,
+           delivery_address, received_at, updated_at, closed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)
+         ON CONFLICT (pharmacy_order_uid) DO NOTHING RETURNING pharmacy_order_uid),
+       stored_lines AS (
+         INSERT INTO order_lines (pharmacy_order_uid, order_item_uid, sku_uid, sku_name, pharmacy_sku_uid,
+           external_id, pzn, quantity)
+         SELECT s.pharmacy_order_uid, l.* FROM stored s,
+           unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::integer[])
+             AS l(order_item_uid, sku_uid, sku_name, pharmacy_sku_uid, external_id, pzn, quantity)),
+       first_entry AS (
+         INSERT INTO order_status_history (pharmacy_order_uid, at, trigger, from_state, to_state, rxscale_status,
+           initiator, note)
+         SELECT pharmacy_order_uid, $24::timestamptz, $25::text, $26::text, $27::text, $28::text, $29::text, $30::text
+         FROM stored)
+       SELECT count(*)::int AS n FROM stored`,
       [
         order.pharmacy_order_uid,
         order.pharmacy_uid,
@@ -134,31 +155,17 @@ export class OrderRepository {
         order.delivery_address,
         order.received_at,
         closed,
+        lines.map((l) => l.order_item_uid),
+        lines.map((l) => l.sku_uid),
+        lines.map((l) => l.sku_name),
+        lines.map((l) => l.pharmacy_sku_uid),
+        lines.map((l) => l.external_id),
+        lines.map((l) => l.pzn),
+        lines.map((l) => l.quantity),
+        ...historyValues(history),
       ],
     );
-    if (inserted.length === 0) return false;
-    if (lines.length > 0) {
-      const params: unknown[] = [order.pharmacy_order_uid];
-      const values = lines.map((l) => {
-        const n = params.length;
-        params.push(
-          l.order_item_uid,
-          l.sku_uid,
-          l.sku_name,
-          l.pharmacy_sku_uid,
-          l.external_id,
-          l.pzn,
-          l.quantity,
-        );
-        return `($1, $${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7})`;
-      });
-      await manager.query(
-        `INSERT INTO order_lines (pharmacy_order_uid, order_item_uid, sku_uid, sku_name, pharmacy_sku_uid,
-           external_id, pzn, quantity) VALUES ${values.join(', ')}`,
-        params,
-      );
-    }
-    return true;
+    return rows[0]!.n === 1;
   }
 
   /** The order, locked for the rest of the transaction: use cases of one order run one at a time. */
@@ -200,11 +207,18 @@ export class OrderRepository {
     pharmacyOrderUid: string,
     update: LifecycleUpdate,
     now: Date,
+    history?: HistoryEntry,
   ): Promise<void> {
     const closing = update.state === 'completed' || update.state === 'cancelled';
     const refusal = update.refusal;
+    // with its history entry in the same statement when given (one round trip per step)
+    const entry = history
+      ? `, entry AS (INSERT INTO order_status_history (pharmacy_order_uid, at, trigger, from_state, to_state,
+           rxscale_status, initiator, note) SELECT pharmacy_order_uid, $14::timestamptz, $15::text, $16::text, $17::text, $18::text, $19::text,
+           $20::text FROM updated)`
+      : '';
     await manager.query(
-      `UPDATE orders SET state = $2, held_from = $3, rxscale_status = $4,
+      `WITH updated AS (UPDATE orders SET state = $2, held_from = $3, rxscale_status = $4,
          stock_policy = COALESCE($5, stock_policy),
          refused_requested = CASE WHEN $6::boolean THEN $7 ELSE refused_requested END,
          refused_reason = CASE WHEN $6::boolean THEN $8 ELSE refused_reason END,
@@ -213,7 +227,8 @@ export class OrderRepository {
          updated_at = $10,
          closed_at = CASE WHEN $11::boolean THEN COALESCE(closed_at, $10) ELSE NULL END,
          shipment_uid = COALESCE($12, shipment_uid)
-       WHERE pharmacy_order_uid = $1`,
+       WHERE pharmacy_order_uid = $1 RETURNING pharmacy_order_uid)${entry}
+       SELECT 1`,
       [
         pharmacyOrderUid,
         update.state,
@@ -228,6 +243,7 @@ export class OrderRepository {
         closing,
         update.shipment_uid ?? null,
         refusal?.from ?? null,
+        ...(history ? historyValues(history) : []),
       ],
     );
   }
@@ -249,16 +265,7 @@ export class OrderRepository {
     await manager.query(
       `INSERT INTO order_status_history (pharmacy_order_uid, at, trigger, from_state, to_state, rxscale_status,
          initiator, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        pharmacyOrderUid,
-        entry.at,
-        entry.trigger,
-        entry.from_state,
-        entry.to_state,
-        entry.rxscale_status,
-        entry.initiator,
-        entry.note ?? null,
-      ],
+      [pharmacyOrderUid, ...historyValues(entry)],
     );
   }
 
@@ -348,6 +355,19 @@ export class OrderRepository {
     );
     return rows[0]!.n;
   }
+}
+
+/** A history entry's column values, in the column order every INSERT here names them. */
+function historyValues(entry: HistoryEntry): unknown[] {
+  return [
+    entry.at,
+    entry.trigger,
+    entry.from_state,
+    entry.to_state,
+    entry.rxscale_status,
+    entry.initiator,
+    entry.note ?? null,
+  ];
 }
 
 type RawOrderRow = Omit<OrderRow, 'rxscale_updated_at'> & { rxscale_updated_at: string | number | null };

@@ -1,4 +1,5 @@
 import { DataSource, type EntitySchema, type MigrationInterface } from 'typeorm';
+import { PreparedStatementClient } from './prepared-statement-client.js';
 
 type Constructor<T> = new (...args: never[]) => T;
 
@@ -37,6 +38,8 @@ export function createServiceDataSource(options: ServiceDatabaseOptions): DataSo
     logging: false,
     applicationName: options.applicationName ?? `rxbridge-${options.schema}`,
     extra: {
+      // parameterised queries as named prepared statements: parsed and planned once per connection
+      Client: PreparedStatementClient,
       max: options.poolSize ?? 10,
       options: `-c search_path=${options.schema}`,
     },

@@ -92,10 +92,11 @@ export class RecordProcessor {
     try {
       await runner.connect();
       await runner.startTransaction();
+      // one round trip per record for its savepoint: the next record's is opened as this one's is released
+      await runner.query('SAVEPOINT plumbing_record');
       for (const [i, parsed] of run.entries()) {
         const record = records[i]!;
         const info = this.infoOf(record, 1);
-        await runner.query('SAVEPOINT plumbing_record');
         try {
           const outcome = await this.claimAndHandle(
             runner.manager,
@@ -107,7 +108,7 @@ export class RecordProcessor {
               checkParked: true,
             },
           );
-          await runner.query('RELEASE SAVEPOINT plumbing_record');
+          await runner.query('RELEASE SAVEPOINT plumbing_record; SAVEPOINT plumbing_record');
           settled.push({ info, event: parsed.event, outcome });
         } catch {
           await runner.query('ROLLBACK TO SAVEPOINT plumbing_record');

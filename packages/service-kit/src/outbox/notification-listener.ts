@@ -80,6 +80,15 @@ export class Wakeup {
     for (const wake of [...this.waiters]) wake();
   }
 
+  /**
+   * Wakes one waiter, if any: a loop that found work passes the word on to one idle loop, which does the same
+   * while work lasts, instead of waking every idle loop for one claim each (most of them finding nothing).
+   */
+  notifyOne(): void {
+    const [wake] = this.waiters;
+    wake?.();
+  }
+
   wait(ms: number): Promise<void> {
     if (this.pending) {
       this.pending = false;

@@ -27,6 +27,14 @@ export async function enqueueEvents(
 ): Promise<void> {
   if (messages.length === 0) return;
   const params: unknown[] = [];
+  await manager.query(outboxInsert(messages, params), params);
+}
+
+/**
+ * The INSERT of these messages into the outbox, its parameters appended to `params` (so that it can share one
+ * statement with other writes, see `enqueueEffects`). Throws for a message that is not a valid event.
+ */
+export function outboxInsert(messages: readonly OutboxMessage[], params: unknown[]): string {
   const rows: string[] = [];
   for (const m of messages) {
     if (!m.topic || !m.key)
@@ -44,7 +52,7 @@ export async function enqueueEvents(
     const headers = { ...outgoingTraceHeaders(), ...m.headers };
     params.push(m.topic, m.key, JSON.stringify(parsed.data), JSON.stringify(headers));
   }
-  await manager.query(`INSERT INTO outbox (topic, key, value, headers) VALUES ${rows.join(', ')}`, params);
+  return `INSERT INTO outbox (topic, key, value, headers) VALUES ${rows.join(', ')}`;
 }
 
 export function enqueueEvent(manager: EntityManager, message: OutboxMessage): Promise<void> {

@@ -128,7 +128,7 @@ export class RxscaleCommandRelay {
         await this.wakeup.wait(backoffDelay(failures, this.backoff));
         continue;
       }
-      if (worked) this.wakeup.notify();
+      if (worked) this.wakeup.notifyOne();
       else await this.wakeup.wait(this.options.pollIntervalMs ?? 5_000);
     }
   }

@@ -38,7 +38,22 @@ export async function enqueueRxscaleCommands(
   manager: EntityManager,
   commands: readonly NewRxscaleCommand[],
 ): Promise<string[]> {
-  const ids: string[] = [];
+  if (commands.length === 0) return [];
+  const params: unknown[] = [];
+  const rows = await manager.query<{ id: string }[]>(
+    `${rxscaleCommandInsert(commands, params)} RETURNING id`,
+    params,
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The INSERT of these commands, its parameters appended to `params` (see `enqueueEffects`). Rows are inserted
+ * in list order, so their ids (and so the order commands of one target run in) follow it. Throws for an
+ * invalid command.
+ */
+export function rxscaleCommandInsert(commands: readonly NewRxscaleCommand[], params: unknown[]): string {
+  const rows: string[] = [];
   for (const input of commands) {
     const parsed = NewRxscaleCommandSchema.safeParse(input);
     if (!parsed.success) {
@@ -48,22 +63,19 @@ export async function enqueueRxscaleCommands(
       );
     }
     const c = parsed.data;
-    const rows = await manager.query<{ id: string }[]>(
-      `INSERT INTO rxscale_command (kind, target_uid, payload, priority, pharmacy_uid, headers)
-       VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb) RETURNING id`,
-      [
-        c.kind,
-        c.targetUid,
-        JSON.stringify(c.payload ?? null),
-        c.priority,
-        c.pharmacyUid ?? null,
-        // executed later by the command relay, outside this scope: it runs the call under these headers
-        JSON.stringify({ ...outgoingTraceHeaders(), ...c.headers }),
-      ],
+    const n = params.length;
+    rows.push(`($${n + 1}, $${n + 2}, $${n + 3}::jsonb, $${n + 4}::integer, $${n + 5}, $${n + 6}::jsonb)`);
+    params.push(
+      c.kind,
+      c.targetUid,
+      JSON.stringify(c.payload ?? null),
+      c.priority,
+      c.pharmacyUid ?? null,
+      // executed later by the command relay, outside this scope: it runs the call under these headers
+      JSON.stringify({ ...outgoingTraceHeaders(), ...c.headers }),
     );
-    ids.push(rows[0]!.id);
   }
-  return ids;
+  return `INSERT INTO rxscale_command (kind, target_uid, payload, priority, pharmacy_uid, headers) VALUES ${rows.join(', ')}`;
 }
 
 export async function enqueueRxscaleCommand(
