@@ -112,6 +112,7 @@ export async function createInventoryServiceApp(
       if (!sources) throw new Error('RxScale sources are not connected (document-only app)');
       return sources.clientFor(pharmacyUid);
     },
+    serves: (pharmacyUid: string) => sources?.sourceOf(pharmacyUid) !== undefined,
   };
   const kafkaCheck = overrides.documentOnly ? undefined : kafkaHealthCheck(config.kafka);
   if (kafkaCheck) cleanups.unshift(() => kafkaCheck.close());

@@ -127,6 +127,36 @@ describe('inventory-service app', () => {
     await waitFor(async () => (await sandboxStock(sb, ph.pharmacySkuUids[0]!)) === 3, 'available pushed');
   });
 
+  it("leaves alone the orders of a pharmacy no source holds (another deployment's), and answers its own", async () => {
+    const uid = `ph-own-${run}`;
+    const ph = await sandboxPharmacy(sb, { pharmacyUid: uid, count: 1, stock: 0 });
+    const app = await start({ [uid]: ph.apiKey });
+    // the other deployment's order first: had it been answered, its answer would be in the outbox before ours
+    await publish(
+      producer,
+      'pharmacy.order.received',
+      orderReceived(`ph-elsewhere-${run}`, `po-${run}-elsewhere`, [
+        { pharmacySkuUid: 'psku-elsewhere', quantity: 1 },
+      ]),
+    );
+    await publish(
+      producer,
+      'pharmacy.order.received',
+      orderReceived(uid, `po-${run}-own`, [{ pharmacySkuUid: ph.pharmacySkuUids[0]!, quantity: 1 }]),
+    );
+    await waitFor(async () => {
+      const e = await outboxEvents(app.dataSource, 'pharmacy.stock.reservation-failed');
+      return e.some((x) => (x.data as { pharmacy_order_uid: string }).pharmacy_order_uid === `po-${run}-own`)
+        ? e
+        : undefined;
+    }, 'our own order answered (nothing on the shelf)');
+    const answered = [
+      ...(await outboxEvents(app.dataSource, 'pharmacy.stock.reservation-failed')),
+      ...(await outboxEvents(app.dataSource, 'pharmacy.stock.reserved')),
+    ].map((e) => (e.data as { pharmacy_order_uid: string }).pharmacy_order_uid);
+    expect(answered).toEqual([`po-${run}-own`]);
+  });
+
   it('releases on cancel and deducts on completion without counting twice at the sandbox', async () => {
     const uid = `ph-life-${run}`;
     const ph = await sandboxPharmacy(sb, { pharmacyUid: uid, count: 1, stock: 0, externalIds: true });

@@ -41,7 +41,7 @@ describe('order-service start-up', () => {
     );
     await expect(start).rejects.toBeInstanceOf(RxscaleSourceError);
     await expect(start).rejects.toMatchObject({
-      code: 'PHARMACY_WITHOUT_SOURCE',
+      code: 'pharmacy_without_source',
       message:
         'no RxScale source for pharmacy "ph-typo" (named in ORDERS_OUT_OF_STOCK_POLICY_BY_PHARMACY): add it to one source\'s pharmacies in RXSCALE_SOURCES',
     });

@@ -37,7 +37,7 @@ export class InventoryMetrics implements InventoryCommandObserver {
     });
     this.reservations = new Counter({
       name: 'rxbridge_inventory_reservations_total',
-      help: 'Orders handled: reserved, failed (stock missing), released, deducted, nothing-held, already-handled',
+      help: "Orders handled: reserved, failed (stock missing), released, deducted, nothing-held, already-handled, not-served (another deployment's pharmacy)",
       labelNames: ['outcome'],
       registers,
     });

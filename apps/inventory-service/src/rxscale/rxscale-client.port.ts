@@ -12,6 +12,11 @@ export type InventoryRxscaleClient = Pick<
  */
 export interface RxscaleClientPort {
   clientFor(pharmacyUid: string): InventoryRxscaleClient;
+  /**
+   * Whether a source (API key) of this deployment holds the pharmacy. Its orders are this deployment's to
+   * reserve; another's (a second deployment on the same topics) are not answered at all.
+   */
+  serves(pharmacyUid: string): boolean;
 }
 
 export const RXSCALE_CLIENTS = Symbol('inventory.rxscale-clients');

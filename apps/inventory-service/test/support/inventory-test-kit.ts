@@ -195,6 +195,7 @@ export function sandboxClients(
   };
   return {
     clientFor,
+    serves: (pharmacyUid: string) => keys[pharmacyUid] !== undefined,
     client: clientFor,
     async close() {
       await Promise.all([...clients.values()].map((c) => c.close()));
