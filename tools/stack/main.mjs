@@ -133,6 +133,11 @@ async function testCommand() {
     `\n[test] ${status === 0 ? 'passed' : 'FAILED'} in ${seconds(Date.now() - began)} (${runs.length} Jest runs)`,
   );
   console.log(`${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
+  for (const run of runs) {
+    for (const f of run.failures ?? []) {
+      console.log(`\n[test] failed: ${relative(root, join(run.cwd, f.path))} › ${f.name}\n${f.message}`);
+    }
+  }
   return status;
 }
 

@@ -19,6 +19,7 @@ import { RxscaleOrdersHandler } from './kafka/rxscale-orders.handler.js';
 import { ShipmentEventsHandler } from './kafka/shipment-events.handler.js';
 import { StockEventsHandler } from './kafka/stock-events.handler.js';
 import { OrderMetrics } from './metrics/order-metrics.js';
+import { ORDER_SERVICE_LOGGER } from './order-service.logger.js';
 import { OrderLifecycleService, ORDER_LIFECYCLE_CONFIG } from './orders/order-lifecycle.service.js';
 import { OrderRepository } from './orders/order.repository.js';
 import { OrderRetryService } from './orders/order-retry.service.js';
@@ -62,6 +63,7 @@ export class OrderServiceModule {
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: CLOCK, useValue: deps.clock },
+        { provide: ORDER_SERVICE_LOGGER, useValue: deps.logger },
         { provide: PATIENT_DATA_CIPHER, useValue: deps.cipher },
         { provide: RXSCALE_CLIENT_SOURCE, useValue: deps.sources },
         { provide: ORDER_LIFECYCLE_CONFIG, useValue: { stockPolicy: deps.config.orders.stockPolicy } },

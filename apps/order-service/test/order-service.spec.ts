@@ -196,6 +196,37 @@ describe('a malformed order webhook', () => {
   });
 });
 
+describe('stock and shipment events about an order never stored here', () => {
+  it('are counted and left alone, not dead-lettered, and the orders behind them still move', async () => {
+    const unknown = `po-elsewhere-${uniqueSuffix()}`;
+    const counted = async () =>
+      Object.fromEntries(
+        (await h.service.metrics.registry.getSingleMetric('rxbridge_order_events_for_unknown_orders_total')!.get()).values.map(
+          (v) => [String(v.labels.type), v.value],
+        ),
+      );
+    const before = await counted();
+    await reserved(h.a, unknown);
+    await dispatched(h.a, unknown);
+    const ours = await awaitingStock(h.a);
+    await reserved(h.a, ours);
+    await untilState(ours, 'in_progress', 'in-progress');
+    const seen = await waitFor(() => {
+      const lines = h.logs.filter((l) => l.includes(unknown) && l.includes('never stored'));
+      return lines.length >= 2 ? lines : undefined;
+    }, `both events about ${unknown} taken`);
+    expect(seen.map((l) => JSON.parse(l).eventType).sort()).toEqual([
+      'pharmacy.shipment.dispatched',
+      'pharmacy.stock.reserved',
+    ]);
+    const after = await counted();
+    for (const type of ['pharmacy.stock.reserved', 'pharmacy.shipment.dispatched'])
+      expect((after[type] ?? 0) - (before[type] ?? 0)).toBeGreaterThanOrEqual(1);
+    const letters = await listDeadLetters(kafkaClient(`${h.group}-dlq-reader-unknown`), h.group);
+    expect(letters.filter((l) => l.key === unknown)).toEqual([]);
+  });
+});
+
 describe('cancellation from RxScale', () => {
   it.each(['awaiting_stock', 'in_progress', 'ready'])('stops an order in %s', async (step) => {
     const uid = await awaitingStock(h.a);

@@ -1,20 +1,36 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Topics, type AnyEvent, type EventOfType } from '@rxbridge/contracts';
-import { OnEvent, OnTopic, PlumbingContext } from '@rxbridge/service-kit';
+import { OnEvent, OnTopic, PlumbingContext, type ServiceLogger } from '@rxbridge/service-kit';
+import { OrderMetrics } from '../metrics/order-metrics.js';
+import { ORDER_SERVICE_LOGGER } from '../order-service.logger.js';
 import { OrderLifecycleService } from '../orders/order-lifecycle.service.js';
+import { unlessUnknownOrder } from './unknown-order.js';
 
-/** inventory-service's answers (`pharmacy.inventory.v1`): reserved → in-progress; failed → the pharmacy's policy. */
+/**
+ * inventory-service's answers (`pharmacy.inventory.v1`): reserved → in-progress; failed → the pharmacy's policy.
+ * An answer about an order never stored here is counted and left alone (`unlessUnknownOrder`).
+ */
 @Controller()
 export class StockEventsHandler {
-  constructor(@Inject(OrderLifecycleService) private readonly lifecycle: OrderLifecycleService) {}
+  private readonly unknown: { metrics: OrderMetrics; logger: ServiceLogger };
+
+  constructor(
+    @Inject(OrderLifecycleService) private readonly lifecycle: OrderLifecycleService,
+    @Inject(OrderMetrics) metrics: OrderMetrics,
+    @Inject(ORDER_SERVICE_LOGGER) logger: ServiceLogger,
+  ) {
+    this.unknown = { metrics, logger };
+  }
 
   @OnEvent('pharmacy.stock.reserved')
   async reserved(
     @Payload() event: EventOfType<'pharmacy.stock.reserved'>,
     @Ctx() ctx: PlumbingContext,
   ): Promise<void> {
-    await this.lifecycle.stockReserved(ctx.manager, event.data);
+    await unlessUnknownOrder(this.unknown, event, () =>
+      this.lifecycle.stockReserved(ctx.manager, event.data),
+    );
   }
 
   @OnEvent('pharmacy.stock.reservation-failed')
@@ -22,7 +38,9 @@ export class StockEventsHandler {
     @Payload() event: EventOfType<'pharmacy.stock.reservation-failed'>,
     @Ctx() ctx: PlumbingContext,
   ): Promise<void> {
-    await this.lifecycle.reservationFailed(ctx.manager, event.data);
+    await unlessUnknownOrder(this.unknown, event, () =>
+      this.lifecycle.reservationFailed(ctx.manager, event.data),
+    );
   }
 
   /**

@@ -18,6 +18,7 @@ export class OrderMetrics {
   readonly safetyNetFinds: Counter<'pharmacy'>;
   readonly ordersReceived: Counter<'pharmacy' | 'source'>;
   readonly retries: Counter<'pharmacy' | 'outcome'>;
+  readonly eventsForUnknownOrders: Counter<'type'>;
 
   constructor(metrics: ServiceMetrics) {
     const registers = [metrics.registry];
@@ -56,6 +57,12 @@ export class OrderMetrics {
       name: 'rxbridge_order_retries_total',
       help: 'Operator retries of refused orders, by outcome: retried (left refused), not_possible (RxScale allows neither), rxscale_error (the re-read failed)',
       labelNames: ['pharmacy', 'outcome'],
+      registers,
+    });
+    this.eventsForUnknownOrders = new Counter({
+      name: 'rxbridge_order_events_for_unknown_orders_total',
+      help: "Stock and shipment events about an order this deployment never stored (another deployment's, on a shared broker), by event type: counted and left alone",
+      labelNames: ['type'],
       registers,
     });
   }

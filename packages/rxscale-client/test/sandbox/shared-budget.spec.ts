@@ -34,14 +34,17 @@ describe('three services sharing the PostgreSQL rate budget', () => {
       (['order-status', 'stock-push', 'reconciliation'] as RxScalePriority[]).map(async (priority) => {
         const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
         pools.push(pool);
-        // Sandbox and clients share this Jest process (and two cores with every other suite), so the
-        // margin for scheduling jitter between a token and the request's arrival is wider than the 40 ms
-        // default; the benchmark measures the defaults with each client in its own process.
+        // Sandbox and clients share this Jest process (and two cores with every other suite of `npm test`),
+        // so one stall of the process delays some requests behind their tokens and the sandbox sees them
+        // arrive bunched. The margin is what absorbs that: 300 ms here (10 calls per 1.3 s) rather than the
+        // 40 ms default, which the benchmark measures with each client in its own process. (A CI run failed
+        // one test of this package at 100 ms, which one is not on record; this is the one most exposed to
+        // stalls.) A budget granting too many still fails this test at any margin.
         const budget = await PostgresRateBudget.create({
           pool,
           schema,
           bucket: 'rxscale-sandbox-key',
-          marginMs: 100,
+          marginMs: 300,
         });
         budgets.push(budget);
         return { priority, client: new RxScaleClient({ baseUrl: sb.url, apiKey: chain.singleKey, budget }) };
