@@ -15,6 +15,20 @@ describe(InProcessRateBudget.name, () => {
     expect(maxInAnyWindow(times, 1000)).toBeLessThanOrEqual(10);
   });
 
+  it('grants several at one instant when no spacing is kept, still never more than perSecond in a window', async () => {
+    const budget = new InProcessRateBudget({ perSecond: 10, perMinute: 600, minSpacingMs: 0 });
+    const times: number[] = [];
+    await Promise.all(
+      Array.from({ length: 25 }, () => budget.take('stock-push').then(() => times.push(performance.now()))),
+    );
+    await budget.close();
+    expect(times).toHaveLength(25);
+    expect(maxInAnyWindow(times, 1000)).toBeLessThanOrEqual(10);
+    // the first ten at once, then the window
+    expect(times[9]! - times[0]!).toBeLessThan(500);
+    expect(times[10]! - times[0]!).toBeGreaterThanOrEqual(1000);
+  });
+
   it('never grants more than perMinute tokens in the minute window', async () => {
     const budget = new InProcessRateBudget({ perSecond: 10, perMinute: 12 });
     const controller = new AbortController();

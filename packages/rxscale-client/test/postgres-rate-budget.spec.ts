@@ -23,10 +23,12 @@ describe(PostgresRateBudget.name, () => {
     bucket: string;
     perSecond?: number;
     perMinute?: number;
+    minSpacingMs?: number;
+    pool?: pg.Pool;
   }): Promise<PostgresRateBudget> {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    pools.push(pool);
-    const budget = await PostgresRateBudget.create({ pool, schema, ...options });
+    const pool = options.pool ?? new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    if (!options.pool) pools.push(pool);
+    const budget = await PostgresRateBudget.create({ ...options, pool, schema });
     budgets.push(budget);
     return budget;
   }
@@ -77,6 +79,52 @@ describe(PostgresRateBudget.name, () => {
     // No bursts either: consecutive calls keep the least spacing (52 ms by default), by the database's clock.
     const gaps = taken.slice(1).map((t, i) => t - taken[i]!);
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(52);
+  });
+
+  it('grants several tokens in one round trip where the limits keep no spacing, never more than they allow', async () => {
+    // A pool that counts the budget's statements (a real pool and database; only the count is added).
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    let takes = 0;
+    const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+    (pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args) => {
+      if (String(args[0]).includes('take_tokens')) takes++;
+      return query(...args);
+    };
+    pools.push(pool);
+    const many = await replica({ bucket: 'batch-fast', perSecond: 100_000, perMinute: 6_000_000, pool });
+    await Promise.all(Array.from({ length: 200 }, () => many.take('order-status')));
+    // 200 callers queued at once share round trips of up to 32 tokens each
+    expect(takes).toBeLessThanOrEqual(20);
+    expect(takes).toBeGreaterThanOrEqual(Math.ceil(200 / 32));
+
+    // Spacing 0 but a small window: one round trip may grant the rest of the second, never more.
+    const capped = await replica({ bucket: 'batch-capped', perSecond: 20, minSpacingMs: 0 });
+    await Promise.all(Array.from({ length: 50 }, () => capped.take('stock-push')));
+    const log = await admin.query<{ ms: number }>(
+      `SELECT (extract(epoch FROM taken_at) * 1000)::float8 AS ms FROM "${schema}".token_log WHERE bucket = $1`,
+      ['batch-capped'],
+    );
+    expect(log.rows).toHaveLength(50);
+    expect(
+      maxInAnyWindow(
+        log.rows.map((r) => r.ms),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(20);
+  });
+
+  it('shares a round trip only among callers of one priority, so the urgent ones still go first', async () => {
+    const budget = await replica({ bucket: 'batch-priority', perSecond: 5, minSpacingMs: 0 });
+    for (let i = 0; i < 5; i++) await budget.take('stock-push');
+    const served: RxScalePriority[] = [];
+    const low = Array.from({ length: 5 }, () =>
+      budget.take('reconciliation').then(() => served.push('reconciliation')),
+    );
+    const high = Array.from({ length: 5 }, () =>
+      budget.take('order-status').then(() => served.push('order-status')),
+    );
+    await Promise.all([...low, ...high]);
+    expect(served).toEqual([...Array(5).fill('order-status'), ...Array(5).fill('reconciliation')]);
   });
 
   it('never takes more than perMinute tokens in a minute across replicas', async () => {

@@ -27,7 +27,7 @@ export class InProcessRateBudget extends QueuedRateBudget {
     return Promise.resolve();
   }
 
-  protected tryTake(): Promise<TakeAttempt> {
+  protected tryTake(_rank: number, _nextRank: number | undefined, wanted: number): Promise<TakeAttempt> {
     const now = performance.now();
     if (now < this.pausedUntil) return Promise.resolve({ granted: false, waitMs: this.pausedUntil - now });
     const { perSecond, perMinute, secondMs, minuteMs, minSpacingMs } = this.limits;
@@ -36,8 +36,11 @@ export class InProcessRateBudget extends QueuedRateBudget {
     const last = this.log[this.log.length - 1];
     const spaced = last === undefined || last <= now - minSpacingMs;
     if (inSecond < perSecond && this.log.length < perMinute && spaced) {
-      this.log.push(now);
-      return Promise.resolve({ granted: true, waitMs: 0 });
+      // Several at the same instant only where no least spacing is kept (see MAX_TOKENS_PER_TAKE).
+      const count =
+        minSpacingMs > 0 ? 1 : Math.min(wanted, perSecond - inSecond, perMinute - this.log.length);
+      for (let i = 0; i < count; i++) this.log.push(now);
+      return Promise.resolve({ granted: true, waitMs: 0, count });
     }
     let waitMs = spaced || last === undefined ? 0 : last + minSpacingMs - now;
     // The call that has to leave the window before another fits: the perSecond-th (perMinute-th) newest.

@@ -28,7 +28,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
  * - `waiters` holds, per waiting budget instance, the most urgent priority it waits for. A call may take a
  *   token only while no other instance waits with a more urgent priority, so order handling is never
  *   starved by stock pushes or reconciliation anywhere in the fleet.
- * - A token is one call of `take_token`: one short transaction, serialised per bucket by an advisory lock.
+ * - A token is one call of `take_tokens`: one short transaction, serialised per bucket by an advisory lock
+ *   (several tokens in one call where the limits keep no least spacing, i.e. about 1,000/s and more).
  *   A caller that gets no token sleeps until the database says one may be free (plus jitter).
  */
 export class PostgresRateBudget extends QueuedRateBudget {
@@ -73,10 +74,11 @@ export class PostgresRateBudget extends QueuedRateBudget {
     return new PostgresRateBudget(pool, ownsPool, schema, bucket, limits, leaseMs);
   }
 
-  protected async tryTake(rank: number, nextRank: number | undefined): Promise<TakeAttempt> {
+  protected async tryTake(rank: number, nextRank: number | undefined, wanted: number): Promise<TakeAttempt> {
     const { perSecond, perMinute, secondMs, minuteMs, minSpacingMs } = this.limits;
-    const result = await this.pool.query<{ granted: boolean; wait_ms: number }>(
-      `SELECT granted, wait_ms FROM "${this.schema}".take_token($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    const result = await this.pool.query<{ granted: boolean; wait_ms: number; granted_count: number }>(
+      `SELECT granted, wait_ms, granted_count
+         FROM "${this.schema}".take_tokens($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         this.bucket,
         this.instanceId,
@@ -88,11 +90,12 @@ export class PostgresRateBudget extends QueuedRateBudget {
         minuteMs,
         minSpacingMs,
         this.leaseMs,
+        wanted,
       ],
     );
     const row = result.rows[0];
-    if (!row) throw new Error('take_token returned no row');
-    return { granted: row.granted, waitMs: Number(row.wait_ms) };
+    if (!row) throw new Error('take_tokens returned no row');
+    return { granted: row.granted, waitMs: Number(row.wait_ms), count: Number(row.granted_count) };
   }
 
   async pause(ms?: number): Promise<void> {
@@ -168,10 +171,11 @@ async function ensureSchema(pool: pg.Pool, schema: string): Promise<void> {
 
 function takeTokenFunction(schema: string): string {
   return `
-CREATE OR REPLACE FUNCTION "${schema}".take_token(
+CREATE OR REPLACE FUNCTION "${schema}".take_tokens(
   p_bucket text, p_instance text, p_rank int, p_next_rank int,
-  p_per_second int, p_per_minute int, p_second_ms int, p_minute_ms int, p_spacing_ms int, p_lease_ms int
-) RETURNS TABLE (granted boolean, wait_ms int)
+  p_per_second int, p_per_minute int, p_second_ms int, p_minute_ms int, p_spacing_ms int, p_lease_ms int,
+  p_wanted int
+) RETURNS TABLE (granted boolean, wait_ms int, granted_count int)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   v_now timestamptz;
@@ -183,6 +187,7 @@ DECLARE
   v_edge timestamptz;
   v_paused_until timestamptz;
   v_wait double precision := 0;
+  v_count int := 1;
 BEGIN
   -- Serialise takers of one bucket: the count and the insert below must see each other.
   PERFORM pg_advisory_xact_lock(hashtext('${schema}'), hashtext(p_bucket));
@@ -195,7 +200,7 @@ BEGIN
     INSERT INTO "${schema}".waiters AS w (bucket, instance_id, rank, expires_at)
       VALUES (p_bucket, p_instance, p_rank, v_now + (v_wait + p_lease_ms) * v_ms)
       ON CONFLICT (bucket, instance_id) DO UPDATE SET rank = EXCLUDED.rank, expires_at = EXCLUDED.expires_at;
-    RETURN QUERY SELECT false, v_wait::int;
+    RETURN QUERY SELECT false, v_wait::int, 0;
     RETURN;
   END IF;
 
@@ -223,16 +228,27 @@ BEGIN
 
   IF NOT v_blocked AND v_in_second < p_per_second AND v_in_minute < p_per_minute
      AND (v_last IS NULL OR v_last <= v_now - p_spacing_ms * v_ms) THEN
-    INSERT INTO "${schema}".token_log (bucket, taken_at, rank, instance_id) VALUES (p_bucket, v_now, p_rank, p_instance);
+    -- Several calls at one instant only where no least spacing is kept (limits of ~1,000/s and more): the
+    -- caller's waiters of this rank share the round trip, as many as both windows still hold.
+    IF p_spacing_ms <= 0 THEN
+      v_count := greatest(1, least(p_wanted, p_per_second - v_in_second, p_per_minute - v_in_minute));
+    END IF;
+    INSERT INTO "${schema}".token_log (bucket, taken_at, rank, instance_id)
+      SELECT p_bucket, v_now, p_rank, p_instance FROM generate_series(1, v_count);
     DELETE FROM "${schema}".token_log t WHERE t.bucket = p_bucket AND t.taken_at <= v_now - p_minute_ms * v_ms;
-    IF p_next_rank IS NULL THEN
+    IF v_count < p_wanted THEN
+      -- Callers of this rank still wait here.
+      INSERT INTO "${schema}".waiters AS w (bucket, instance_id, rank, expires_at)
+        VALUES (p_bucket, p_instance, p_rank, v_now + p_lease_ms * v_ms)
+        ON CONFLICT (bucket, instance_id) DO UPDATE SET rank = EXCLUDED.rank, expires_at = EXCLUDED.expires_at;
+    ELSIF p_next_rank IS NULL THEN
       DELETE FROM "${schema}".waiters w WHERE w.bucket = p_bucket AND w.instance_id = p_instance;
     ELSE
       INSERT INTO "${schema}".waiters AS w (bucket, instance_id, rank, expires_at)
         VALUES (p_bucket, p_instance, p_next_rank, v_now + p_lease_ms * v_ms)
         ON CONFLICT (bucket, instance_id) DO UPDATE SET rank = EXCLUDED.rank, expires_at = EXCLUDED.expires_at;
     END IF;
-    RETURN QUERY SELECT true, 0;
+    RETURN QUERY SELECT true, 0, v_count;
     RETURN;
   END IF;
 
@@ -261,7 +277,7 @@ BEGIN
   INSERT INTO "${schema}".waiters AS w (bucket, instance_id, rank, expires_at)
     VALUES (p_bucket, p_instance, p_rank, v_now + (v_wait + p_lease_ms) * v_ms)
     ON CONFLICT (bucket, instance_id) DO UPDATE SET rank = EXCLUDED.rank, expires_at = EXCLUDED.expires_at;
-  RETURN QUERY SELECT false, v_wait::int;
+  RETURN QUERY SELECT false, v_wait::int, 0;
 END
 $fn$`;
 }

@@ -5,7 +5,15 @@ export interface TakeAttempt {
   granted: boolean;
   /** When not granted: how long until a token may be free (before jitter). */
   waitMs: number;
+  /** When granted: how many tokens (1 to the `wanted` asked for; default 1). */
+  count?: number;
 }
+
+/**
+ * Most tokens one store round trip may grant. A store grants several only where the limits allow calls at
+ * the same instant (least spacing 0, i.e. limits of about 1,000/s and more); at RxScale's 10/s it is one.
+ */
+export const MAX_TOKENS_PER_TAKE = 32;
 
 interface Waiter {
   rank: number;
@@ -32,8 +40,15 @@ export abstract class QueuedRateBudget implements RateBudget {
 
   protected constructor(private readonly jitterMs: number) {}
 
-  /** Takes a token for a call of `rank` if allowed now; `nextRank` is the rank that will wait next locally. */
-  protected abstract tryTake(rank: number, nextRank: number | undefined): Promise<TakeAttempt>;
+  /**
+   * Takes up to `wanted` tokens for calls of `rank` if allowed now (at least one when granted); `nextRank` is
+   * the rank that will wait next locally once all `wanted` are served.
+   */
+  protected abstract tryTake(
+    rank: number,
+    nextRank: number | undefined,
+    wanted: number,
+  ): Promise<TakeAttempt>;
   /** The queue emptied without a final grant (callers gave up): forget any registration of this budget. */
   protected abstract becameIdle(): Promise<void>;
 
@@ -103,10 +118,19 @@ export abstract class QueuedRateBudget implements RateBudget {
         return;
       }
       const head = this.queue[0]!;
-      const nextRank = this.queue[1]?.rank;
+      // The callers at the head's rank may share one round trip (the store decides how many it grants):
+      // only callers of that rank, so none of them overtakes a more urgent waiter elsewhere in the fleet.
+      let wanted = 1;
+      while (
+        wanted < MAX_TOKENS_PER_TAKE &&
+        wanted < this.queue.length &&
+        this.queue[wanted]!.rank === head.rank
+      )
+        wanted++;
+      const nextRank = this.queue[wanted]?.rank;
       let attempt: TakeAttempt;
       try {
-        attempt = await this.tryTake(head.rank, nextRank);
+        attempt = await this.tryTake(head.rank, nextRank, wanted);
       } catch (err) {
         // The store failed (e.g. the database is unreachable): this caller's call fails with it, as a
         // transient error, and the next caller tries afresh.
@@ -120,10 +144,10 @@ export abstract class QueuedRateBudget implements RateBudget {
         continue;
       }
       if (attempt.granted) {
-        registered = nextRank !== undefined;
-        // The token is fungible: if the head gave up meanwhile, the next caller gets it.
-        const served = this.queue.shift();
-        if (served) {
+        const count = Math.max(1, Math.min(attempt.count ?? 1, wanted));
+        registered = count < wanted || nextRank !== undefined;
+        // Tokens are fungible: if a caller gave up meanwhile, the next one gets its token.
+        for (const served of this.queue.splice(0, count)) {
           served.detach();
           served.resolve();
         }
