@@ -184,6 +184,10 @@ async function stand(/** @type {{ name: string, limits: boolean }} */ o) {
     });
     if (res.status !== 201) throw new Error(`subscription: ${res.status}`);
   }
+  // The subscriptions are calls on the key outside the service's budget (as an operator's `rxbridge webhooks
+  // register` is): they count in RxScale's second, so the stand waits that second out before the service
+  // calls. Without the wait, 2 of the limits-on stand's first 10 budgeted calls met 429.
+  await new Promise((r) => setTimeout(r, 1_100));
   const token = mintApiToken('bench', ['orders:read', 'orders:write']);
   const group = `order-flow-bench-${o.name}-${id}`;
   const config = loadOrderServiceConfig({
@@ -499,6 +503,17 @@ const on = await stand({ name: 'on', limits: true });
   figures.burstPhysicalSeconds = physical;
   figures.burstVsPhysical = Math.round((elapsed / physical) * 100) / 100;
   figures.burst429s = entries.filter((e) => e.status === 429).length;
+  // Each 429 with the calls of the second before it (ms before the 429, endpoint, status): says whose calls
+  // filled that second.
+  entries.forEach((e, i) => {
+    if (e.status !== 429) return;
+    const t = Date.parse(e.at);
+    const before = entries.slice(0, i + 1).filter((x) => t - Date.parse(x.at) < 1000);
+    console.error(
+      '[order-flow] 429 after',
+      JSON.stringify(before.map((x) => [Date.parse(x.at) - t, x.endpoint ?? x.path, x.status])),
+    );
+  });
   const burstEnd = start + elapsed * 1000;
   const stockCalls = entries.filter((e) => e.method === 'PATCH' && e.endpoint?.endsWith('/stock'));
   const during = (/** @type {any} */ e) => Date.parse(e.at) >= start && Date.parse(e.at) <= burstEnd;
