@@ -25,7 +25,8 @@ export default class SummaryReporter {
     const failures = [];
     for (const suite of results.testResults) {
       const path = relative(process.cwd(), suite.testFilePath);
-      if (suite.testExecError) failures.push({ path, name: '(suite failed to run)', message: head(suite.testExecError.message) });
+      if (suite.testExecError)
+        failures.push({ path, name: '(suite failed to run)', message: head(suite.testExecError.message) });
       for (const test of suite.testResults) {
         if (test.status === 'failed')
           failures.push({ path, name: test.fullName, message: head(test.failureMessages.join('\n')) });

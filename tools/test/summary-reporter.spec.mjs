@@ -26,10 +26,17 @@ describe('the test summary reporter', () => {
     const run = spawnSync(
       process.execPath,
       [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', join(dir, 'jest.config.json')],
-      { cwd: dir, env: { ...process.env, NODE_OPTIONS: '', RXBRIDGE_TEST_SUMMARY: summary }, encoding: 'utf8' },
+      {
+        cwd: dir,
+        env: { ...process.env, NODE_OPTIONS: '', RXBRIDGE_TEST_SUMMARY: summary },
+        encoding: 'utf8',
+      },
     );
     expect(run.status).toBe(1);
-    const [line] = readFileSync(summary, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const [line] = readFileSync(summary, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(line).toMatchObject({ passed: 1, failed: 2, skipped: 1 });
     const byName = Object.fromEntries(line.failures.map((f) => [`${f.path} › ${f.name}`, f.message]));
     expect(Object.keys(byName).sort()).toEqual([

@@ -201,9 +201,11 @@ describe('stock and shipment events about an order never stored here', () => {
     const unknown = `po-elsewhere-${uniqueSuffix()}`;
     const counted = async () =>
       Object.fromEntries(
-        (await h.service.metrics.registry.getSingleMetric('rxbridge_order_events_for_unknown_orders_total')!.get()).values.map(
-          (v) => [String(v.labels.type), v.value],
-        ),
+        (
+          await h.service.metrics.registry
+            .getSingleMetric('rxbridge_order_events_for_unknown_orders_total')!
+            .get()
+        ).values.map((v) => [String(v.labels.type), v.value]),
       );
     const before = await counted();
     await reserved(h.a, unknown);
