@@ -217,7 +217,7 @@ describe('stock and shipment events about an order never stored here', () => {
       const lines = h.logs.filter((l) => l.includes(unknown) && l.includes('never stored'));
       return lines.length >= 2 ? lines : undefined;
     }, `both events about ${unknown} taken`);
-    expect(seen.map((l) => JSON.parse(l).eventType).sort()).toEqual([
+    expect(seen.map((l) => (JSON.parse(l) as { eventType: string }).eventType).sort()).toEqual([
       'pharmacy.shipment.dispatched',
       'pharmacy.stock.reserved',
     ]);
