@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uniqueSuffix } from '@rxbridge/testing';
 import { startE2EStack } from '../test/e2e/support/stack.mjs';
+import { print429s } from './report.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -84,19 +85,7 @@ try {
   const perOrder = orders.map((o) => entries.filter((e) => String(e.path).includes(o.uid)).length);
   const skuCalls = entries.filter((e) => String(e.endpoint ?? e.path).includes('pharmacy_skus')).length;
   const limited = entries.filter((e) => e.status === 429).length;
-  // Each 429 with the calls of the second before it (ms before the 429, endpoint, status): whose calls filled it.
-  const all = /** @type {any[]} */ (log.entries);
-  all.forEach((e, i) => {
-    if (e.status !== 429) return;
-    const t = Date.parse(e.at);
-    const before = all.slice(0, i + 1).filter((x) => t - Date.parse(x.at) < 1000);
-    console.error(
-      '[e2e-flow] 429 after',
-      JSON.stringify(
-        before.map((x) => [Date.parse(x.at) - t, x.endpoint ?? x.path, x.status, x.key ?? x.keyId]),
-      ),
-    );
-  });
+  print429s('e2e-flow', log.entries);
   const times = [...done.values()];
   const figures = {
     bench: 'e2e-flow',

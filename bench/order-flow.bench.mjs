@@ -30,7 +30,7 @@ import {
   kafkaClient,
 } from '@rxbridge/testing';
 import pg from 'pg';
-import { report } from './report.mjs';
+import { print429s, report } from './report.mjs';
 
 const short = process.argv.includes('--short');
 const sandboxEntry = fileURLToPath(
@@ -503,17 +503,7 @@ const on = await stand({ name: 'on', limits: true });
   figures.burstPhysicalSeconds = physical;
   figures.burstVsPhysical = Math.round((elapsed / physical) * 100) / 100;
   figures.burst429s = entries.filter((e) => e.status === 429).length;
-  // Each 429 with the calls of the second before it (ms before the 429, endpoint, status): says whose calls
-  // filled that second.
-  entries.forEach((e, i) => {
-    if (e.status !== 429) return;
-    const t = Date.parse(e.at);
-    const before = entries.slice(0, i + 1).filter((x) => t - Date.parse(x.at) < 1000);
-    console.error(
-      '[order-flow] 429 after',
-      JSON.stringify(before.map((x) => [Date.parse(x.at) - t, x.endpoint ?? x.path, x.status])),
-    );
-  });
+  print429s('order-flow', entries);
   const burstEnd = start + elapsed * 1000;
   const stockCalls = entries.filter((e) => e.method === 'PATCH' && e.endpoint?.endsWith('/stock'));
   const during = (/** @type {any} */ e) => Date.parse(e.at) >= start && Date.parse(e.at) <= burstEnd;

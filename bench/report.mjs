@@ -31,3 +31,20 @@ export function report(name, figures, targets, config) {
   console.log(JSON.stringify({ name, figures, targets: results, met, machine, config }));
   return met;
 }
+
+/**
+ * Prints each 429 in a sandbox request log (oldest first) with the calls of the second before it: ms before
+ * the 429, endpoint, status. Says whose calls filled that second (another process's, an unbudgeted call).
+ * @param {string} name @param {any[]} entries
+ */
+export function print429s(name, entries) {
+  entries.forEach((e, i) => {
+    if (e.status !== 429) return;
+    const t = Date.parse(e.at);
+    const before = entries.slice(0, i + 1).filter((x) => t - Date.parse(x.at) < 1000);
+    console.error(
+      `[${name}] 429 after`,
+      JSON.stringify(before.map((x) => [Date.parse(x.at) - t, x.endpoint ?? x.path, x.status])),
+    );
+  });
+}
