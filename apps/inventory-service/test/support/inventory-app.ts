@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { buildEvent, eventRoute, EventSources, Topics } from '@rxbridge/contracts';
 import { type RunningSandbox } from '@rxbridge/rxscale-sandbox';
 import { createLogger, mintApiToken, type ServiceLogger } from '@rxbridge/service-kit';
-import { brokers, createTopics, databaseUrl, kafkaClient } from '@rxbridge/testing';
+import { brokers, createTopics, databaseUrl, kafkaClient, startGroupAtEnd } from '@rxbridge/testing';
 import { type Producer } from 'kafkajs';
 import { loadInventoryServiceConfig } from '../../src/config/inventory-service-config.js';
 import { createInventoryServiceApp, type InventoryServiceApp } from '../../src/inventory-service-app.js';
@@ -64,6 +64,14 @@ export async function startInventory(options: InventoryAppOptions): Promise<Runn
   const kafkaAdmin = kafkaClient('inventory-test-admin').admin();
   await kafkaAdmin.connect();
   await createTopics(kafkaAdmin, [{ name: `${groupId}.dlq` }]).finally(() => kafkaAdmin.disconnect());
+  // A group of its own starts at the topics' end: on a broker that earlier runs left a backlog on, it would
+  // otherwise read all of it first (the service's default is from the beginning). A given group is shared by
+  // replicas; the caller decides where it starts.
+  if (options.groupId === undefined)
+    await startGroupAtEnd(kafkaClient(`${groupId}-start`), groupId, [
+      Topics.pharmacyOrders.name,
+      Topics.rxscalePharmacySkus.name,
+    ]);
   const sources = Object.fromEntries(
     Object.entries(options.keys).map(([pharmacy, apiKey]) => [
       `src-${pharmacy}`
