@@ -18,6 +18,7 @@ import { OrderIntake } from './kafka/order-intake.js';
 import { RxscaleOrdersHandler } from './kafka/rxscale-orders.handler.js';
 import { ShipmentEventsHandler } from './kafka/shipment-events.handler.js';
 import { StockEventsHandler } from './kafka/stock-events.handler.js';
+import { UnknownOrderEvents } from './kafka/unknown-order.js';
 import { OrderMetrics } from './metrics/order-metrics.js';
 import { ORDER_SERVICE_LOGGER } from './order-service.logger.js';
 import { OrderLifecycleService, ORDER_LIFECYCLE_CONFIG } from './orders/order-lifecycle.service.js';
@@ -83,6 +84,7 @@ export class OrderServiceModule {
         OrderCommandExecutor,
         OrderDetailPrefetch,
         OrderIntake,
+        UnknownOrderEvents,
         OrderQueries,
         {
           provide: OrderJobs,

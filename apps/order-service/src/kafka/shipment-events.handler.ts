@@ -1,34 +1,27 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Topics, type AnyEvent, type EventOfType } from '@rxbridge/contracts';
-import { OnEvent, OnTopic, PlumbingContext, type ServiceLogger } from '@rxbridge/service-kit';
-import { OrderMetrics } from '../metrics/order-metrics.js';
-import { ORDER_SERVICE_LOGGER } from '../order-service.logger.js';
+import { OnEvent, OnTopic, PlumbingContext } from '@rxbridge/service-kit';
 import { OrderLifecycleService } from '../orders/order-lifecycle.service.js';
-import { unlessUnknownOrder } from './unknown-order.js';
+import { UnknownOrderEvents } from './unknown-order.js';
 
 /**
  * shipping-service's facts (`pharmacy.shipments.v1`): dispatched or handed over → complete_order at RxScale.
- * A fact about an order never stored here is counted and left alone (`unlessUnknownOrder`).
+ * A fact about an order never stored here is counted and left alone (`UnknownOrderEvents`).
  */
 @Controller()
 export class ShipmentEventsHandler {
-  private readonly unknown: { metrics: OrderMetrics; logger: ServiceLogger };
-
   constructor(
     @Inject(OrderLifecycleService) private readonly lifecycle: OrderLifecycleService,
-    @Inject(OrderMetrics) metrics: OrderMetrics,
-    @Inject(ORDER_SERVICE_LOGGER) logger: ServiceLogger,
-  ) {
-    this.unknown = { metrics, logger };
-  }
+    @Inject(UnknownOrderEvents) private readonly unknownOrders: UnknownOrderEvents,
+  ) {}
 
   @OnEvent('pharmacy.shipment.dispatched')
   async dispatched(
     @Payload() event: EventOfType<'pharmacy.shipment.dispatched'>,
     @Ctx() ctx: PlumbingContext,
   ): Promise<void> {
-    await unlessUnknownOrder(this.unknown, event, () =>
+    await this.unknownOrders.unlessUnknown(event, () =>
       this.lifecycle.shipmentDispatched(ctx.manager, event.data),
     );
   }
@@ -38,7 +31,7 @@ export class ShipmentEventsHandler {
     @Payload() event: EventOfType<'pharmacy.shipment.handed-over'>,
     @Ctx() ctx: PlumbingContext,
   ): Promise<void> {
-    await unlessUnknownOrder(this.unknown, event, () =>
+    await this.unknownOrders.unlessUnknown(event, () =>
       this.lifecycle.shipmentHandedOver(ctx.manager, event.data),
     );
   }

@@ -1,34 +1,27 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Topics, type AnyEvent, type EventOfType } from '@rxbridge/contracts';
-import { OnEvent, OnTopic, PlumbingContext, type ServiceLogger } from '@rxbridge/service-kit';
-import { OrderMetrics } from '../metrics/order-metrics.js';
-import { ORDER_SERVICE_LOGGER } from '../order-service.logger.js';
+import { OnEvent, OnTopic, PlumbingContext } from '@rxbridge/service-kit';
 import { OrderLifecycleService } from '../orders/order-lifecycle.service.js';
-import { unlessUnknownOrder } from './unknown-order.js';
+import { UnknownOrderEvents } from './unknown-order.js';
 
 /**
  * inventory-service's answers (`pharmacy.inventory.v1`): reserved → in-progress; failed → the pharmacy's policy.
- * An answer about an order never stored here is counted and left alone (`unlessUnknownOrder`).
+ * An answer about an order never stored here is counted and left alone (`UnknownOrderEvents`).
  */
 @Controller()
 export class StockEventsHandler {
-  private readonly unknown: { metrics: OrderMetrics; logger: ServiceLogger };
-
   constructor(
     @Inject(OrderLifecycleService) private readonly lifecycle: OrderLifecycleService,
-    @Inject(OrderMetrics) metrics: OrderMetrics,
-    @Inject(ORDER_SERVICE_LOGGER) logger: ServiceLogger,
-  ) {
-    this.unknown = { metrics, logger };
-  }
+    @Inject(UnknownOrderEvents) private readonly unknownOrders: UnknownOrderEvents,
+  ) {}
 
   @OnEvent('pharmacy.stock.reserved')
   async reserved(
     @Payload() event: EventOfType<'pharmacy.stock.reserved'>,
     @Ctx() ctx: PlumbingContext,
   ): Promise<void> {
-    await unlessUnknownOrder(this.unknown, event, () =>
+    await this.unknownOrders.unlessUnknown(event, () =>
       this.lifecycle.stockReserved(ctx.manager, event.data),
     );
   }
@@ -38,7 +31,7 @@ export class StockEventsHandler {
     @Payload() event: EventOfType<'pharmacy.stock.reservation-failed'>,
     @Ctx() ctx: PlumbingContext,
   ): Promise<void> {
-    await unlessUnknownOrder(this.unknown, event, () =>
+    await this.unknownOrders.unlessUnknown(event, () =>
       this.lifecycle.reservationFailed(ctx.manager, event.data),
     );
   }
