@@ -205,7 +205,7 @@ describe('the alerts (k8s/components/monitoring/prometheus-rules.yaml)', () => {
     // every command's source, a command's own folder (e.g. webhooks/) included
     const source = readdirSync(dir, { recursive: true, withFileTypes: true })
       .filter((f) => f.isFile() && f.name.endsWith('.ts'))
-      .map((f) => readFileSync(join(f.parentPath ?? f.path, f.name), 'utf8'))
+      .map((f) => readFileSync(join(f.parentPath, f.name), 'utf8'))
       .join('\n');
     const top = new Set([...source.matchAll(/program\s*\.command\('([a-z-]+)'\)/g)].map((m) => m[1]));
     /** @param {string} command its subcommands: `<command>.command('<sub>')` */
