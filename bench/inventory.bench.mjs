@@ -20,7 +20,7 @@ import {
   rxscaleBudgetBucket,
   silentLogger,
 } from '@rxbridge/service-kit';
-import { brokers, databaseUrl } from '@rxbridge/testing';
+import { brokers, createTopics, databaseUrl } from '@rxbridge/testing';
 import { createInventoryServiceApp, loadInventoryServiceConfig } from '@rxbridge/inventory-service';
 import { report } from './report.mjs';
 
@@ -55,15 +55,15 @@ const { key } = await admin('POST', '/api-keys', {
 const kafka = createKafkaClient({ clientId: 'bench-inventory', brokers, logger: silentLogger });
 const kadmin = kafka.admin();
 await kadmin.connect();
-await kadmin.createTopics({
-  waitForLeaders: true,
-  topics: [
+await createTopics(
+  kadmin,
+  [
     Topics.pharmacyOrders.name,
     Topics.rxscalePharmacySkus.name,
     Topics.pharmacyInventory.name,
     `bench-inventory-${id}.dlq`,
-  ].map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
-});
+  ].map((name) => ({ name, partitions: 3 })),
+);
 await kadmin.disconnect();
 
 const config = loadInventoryServiceConfig({

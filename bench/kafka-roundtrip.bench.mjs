@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createKafkaClient, silentLogger } from '@rxbridge/service-kit';
 import { report } from './report.mjs';
-import { brokers } from '@rxbridge/testing';
+import { brokers, createTopics } from '@rxbridge/testing';
 
 const total = Number(process.argv[2] ?? 50_000);
 const batch = 500;
@@ -13,10 +13,7 @@ const kafka = createKafkaClient({ clientId: 'bench-roundtrip', brokers, logger: 
 const topic = `bench.roundtrip.${randomBytes(4).toString('hex')}`;
 const admin = kafka.admin();
 await admin.connect();
-await admin.createTopics({
-  topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
-  waitForLeaders: true,
-});
+await createTopics(admin, [{ name: topic, partitions: 6 }]);
 
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 await producer.connect();

@@ -19,7 +19,7 @@ import {
 } from '@rxbridge/service-kit';
 import { logLevel } from 'kafkajs';
 import { report } from './report.mjs';
-import { brokers, databaseUrl } from '@rxbridge/testing';
+import { brokers, createTopics, databaseUrl } from '@rxbridge/testing';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const total = Number(process.argv[2] ?? 5_000);
@@ -47,14 +47,13 @@ const kafka = createKafkaClient({ clientId: 'bench-plumbing', brokers, logger: s
 const BenchOrderUpdated = defineLocalEvent('bench.order.updated', CloudEventSchema.shape.data);
 const admin = kafka.admin();
 await admin.connect();
-await admin.createTopics({
-  waitForLeaders: true,
-  topics: [inTopic, outTopic, `${group}.dlq`].map((topic) => ({
-    topic,
-    numPartitions: topic.endsWith('.dlq') ? 1 : partitions,
-    replicationFactor: 1,
+await createTopics(
+  admin,
+  [inTopic, outTopic, `${group}.dlq`].map((name) => ({
+    name,
+    partitions: name.endsWith('.dlq') ? 1 : partitions,
   })),
-});
+);
 
 const dataSource = createServiceDataSource({
   url: databaseUrl,

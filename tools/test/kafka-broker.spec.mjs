@@ -1,5 +1,6 @@
 // The local broker really works for what RxBridge needs: explicit topics, keyed produce with acks=all,
 // a consumer group that commits offsets and resumes from them.
+import { waitForTopicLeaders } from '@rxbridge/service-kit';
 import { deleteGroups, deleteTopics, kafkaClient, uniqueSuffix, uniqueTopicName } from '@rxbridge/testing';
 
 const kafka = kafkaClient('stack-test');
@@ -56,9 +57,10 @@ describe('the local Kafka broker', () => {
     expect(
       await admin.createTopics({
         topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
-        waitForLeaders: true,
+        waitForLeaders: false,
       }),
     ).toBe(true);
+    await waitForTopicLeaders(admin, [{ name: topic, partitions: 3 }]);
     const messages = Array.from({ length: 30 }, (_, i) => ({ key: `order-${i % 5}`, value: `event-${i}` }));
     await producer.send({ topic, acks: -1, messages });
 

@@ -99,6 +99,7 @@ export {
 } from './outbox/rxscale-command.relay.js';
 export {
   provisionTopics,
+  waitForTopicLeaders,
   topicConfigEntries,
   type ProvisioningReport,
   type TopicMismatch,

@@ -1,6 +1,6 @@
 import { deadLetterTopic, type TopicDefinition } from '@rxbridge/contracts';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
-import { provisionTopics } from '../src/index.js';
+import { provisionTopics, waitForTopicLeaders } from '../src/index.js';
 import { kafkaClient, uniqueSuffix } from '@rxbridge/testing';
 
 describe(provisionTopics.name, () => {
@@ -118,5 +118,46 @@ describe(provisionTopics.name, () => {
       /invalid topic name/,
     );
     expect(await admin.listTopics()).not.toContain(topics[0]!.name);
+  });
+});
+
+describe(waitForTopicLeaders.name, () => {
+  const kafka = kafkaClient();
+  let waiter: Admin;
+  let creator: Admin;
+  let name: string;
+
+  beforeEach(async () => {
+    // The waiter asks for a topic that does not exist yet, which kafkajs then keeps asking about: an admin
+    // of its own, so no other test inherits that.
+    waiter = kafka.admin();
+    creator = kafka.admin();
+    await Promise.all([waiter.connect(), creator.connect()]);
+    name = `test.leaders.${uniqueSuffix()}`;
+  });
+  afterEach(async () => {
+    if ((await creator.listTopics()).includes(name)) await creator.deleteTopics({ topics: [name] });
+    await Promise.all([waiter.disconnect(), creator.disconnect()]);
+  });
+
+  it('keeps waiting while the broker does not know the topic yet, and returns once it has its leaders', async () => {
+    const waiting = waitForTopicLeaders(waiter, [{ name, partitions: 3 }], { timeoutMs: 20_000 });
+    let settled = false;
+    void waiting.finally(() => (settled = true)).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(settled).toBe(false);
+    await creator.createTopics({
+      waitForLeaders: false,
+      topics: [{ topic: name, numPartitions: 3, replicationFactor: 1 }],
+    });
+    await waiting;
+    const metadata = await creator.fetchTopicMetadata({ topics: [name] });
+    expect(metadata.topics[0]!.partitions.map((p) => p.leader >= 0)).toEqual([true, true, true]);
+  });
+
+  it('gives up with a message that names what it waited for', async () => {
+    await expect(waitForTopicLeaders(waiter, [{ name, partitions: 1 }], { timeoutMs: 400 })).rejects.toThrow(
+      /^topics created, but no metadata \(UNKNOWN_TOPIC_OR_PARTITION\) after 400 ms; is every broker up\?$/,
+    );
   });
 });

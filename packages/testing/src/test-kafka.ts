@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
 import { brokers as configuredBrokers } from './local-stack.js';
 import { uniqueSuffix } from './unique-name.js';
+import { waitFor } from './wait-for.js';
 
 // kafkajs warns once per process that its default partitioner changed in v2; tests know.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -23,11 +24,12 @@ export interface TestTopic {
 
 /**
  * Creates the topics explicitly (the local broker does not create topics on first use) and waits for their
- * leaders, so a test can produce at once.
+ * leaders, so a test can produce at once. kafkajs's own `waitForLeaders` gives up when the broker's metadata
+ * lags behind its controller for a moment (UNKNOWN_TOPIC_OR_PARTITION, kafkajs#1222), so this polls instead.
  */
 export async function createTopics(admin: Admin, topics: TestTopic[]): Promise<void> {
   await admin.createTopics({
-    waitForLeaders: true,
+    waitForLeaders: false,
     topics: topics.map((t) => ({
       topic: t.name,
       numPartitions: t.partitions ?? 1,
@@ -35,6 +37,16 @@ export async function createTopics(admin: Admin, topics: TestTopic[]): Promise<v
       ...(t.configEntries ? { configEntries: t.configEntries } : {}),
     })),
   });
+  await waitFor(
+    async () => {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+      return topics.every((t) => {
+        const partitions = described.find((d) => d.name === t.name)?.partitions ?? [];
+        return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+      });
+    },
+    `leaders for ${topics.map((t) => t.name).join(', ')}`,
+  );
 }
 
 /** Deletes those of `topics` that exist (kafkajs retries a while on a topic that does not). */

@@ -10,6 +10,7 @@ export {
 } from '../kafka/plumbing-observer.js';
 export {
   provisionTopics,
+  waitForTopicLeaders,
   topicConfigEntries,
   type ProvisioningReport,
   type TopicMismatch,

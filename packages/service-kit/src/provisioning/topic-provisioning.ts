@@ -21,6 +21,8 @@ export interface ProvisioningReport {
 export interface ProvisionOptions {
   /** Default: the broker's default.replication.factor (-1). */
   replicationFactor?: number;
+  /** How long new topics may take to get a leader for every partition. Default 30 s. */
+  leaderTimeoutMs?: number;
 }
 
 /**
@@ -48,9 +50,10 @@ export async function provisionTopics(
   const before = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !before.has(t.name));
   if (missing.length > 0) {
-    // createTopics ignores "already exists", so a replica racing us is harmless
+    // createTopics ignores "already exists", so a replica racing us is harmless. Its own waitForLeaders
+    // gives up when a broker's metadata has not caught up yet (see waitForTopicLeaders), so we wait ourselves.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((t) => ({
         topic: t.name,
         numPartitions: t.partitions,
@@ -58,6 +61,7 @@ export async function provisionTopics(
         configEntries: topicConfigEntries(t),
       })),
     });
+    await waitForTopicLeaders(admin, missing, { timeoutMs: options.leaderTimeoutMs });
   }
   const existingDefs = topics.filter((t) => before.has(t.name));
   const reconfigured = await reconcileConfigs(admin, existingDefs);
@@ -80,6 +84,42 @@ export async function provisionTopics(
     reconfigured,
     mismatches,
   };
+}
+
+// Metadata errors that only say the broker has not caught up with the controller yet.
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * Waits until each topic has its partitions and every partition a leader, so that what follows can produce
+ * and consume at once. CreateTopics answers when the controller has the topics; in KRaft a broker's metadata
+ * can lag behind it for a moment, answering UNKNOWN_TOPIC_OR_PARTITION, which kafkajs's own
+ * `waitForLeaders` does not retry (kafkajs#1222).
+ */
+export async function waitForTopicLeaders(
+  admin: Admin,
+  topics: readonly { name: string; partitions: number }[],
+  { timeoutMs = 30_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let waitingFor: string;
+  for (;;) {
+    try {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+      const unled = topics.filter((t) => {
+        const partitions = described.find((d) => d.name === t.name)?.partitions ?? [];
+        return partitions.length < t.partitions || partitions.some((p) => p.leader < 0);
+      });
+      if (unled.length === 0) return;
+      waitingFor = `leaders for ${unled.map((t) => t.name).join(', ')}`;
+    } catch (error) {
+      if (!NOT_YET.has((error as { type?: string }).type ?? '')) throw error;
+      waitingFor = `metadata (${(error as { type: string }).type})`;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`topics created, but no ${waitingFor} after ${timeoutMs} ms; is every broker up?`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
 }
 
 /** The topic-level settings the catalog declares, as Kafka config entries. */
