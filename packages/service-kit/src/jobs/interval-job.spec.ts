@@ -1,3 +1,4 @@
+import { waitFor } from '@rxbridge/testing';
 import { IntervalJob } from './interval-job.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,7 +34,8 @@ describe('IntervalJob', () => {
     });
     job.start();
     const extra = job.runNow(); // joins or starts: still one at a time
-    await sleep(150);
+    // waited for, not slept: a loaded machine may run the ticks late
+    await waitFor(() => runs >= 3, 'three runs', { timeoutMs: 10_000, intervalMs: 5 });
     await job.stop();
     await extra;
     expect(runs).toBeGreaterThanOrEqual(3);
@@ -60,15 +62,15 @@ describe('IntervalJob', () => {
       },
     });
     job.start();
-    await sleep(80);
+    await waitFor(() => calls >= 2, 'a run after the failed one', { timeoutMs: 10_000, intervalMs: 5 });
     await job.stop();
-    expect(calls).toBeGreaterThanOrEqual(2);
     const failed = logger.lines.find((l) => l.level === 'warn')!;
     expect(failed.obj).toEqual({ job: 'flaky', durationMs: expect.any(Number), error_class: 'TypeError' });
     expect(JSON.stringify(logger.lines)).not.toContain('Vogelsang');
   });
 
   it('stop waits for the run in progress', async () => {
+    let started = false;
     let finished = false;
     const job = new IntervalJob({
       name: 'slow',
@@ -76,12 +78,13 @@ describe('IntervalJob', () => {
       firstRunAfterMs: 0,
       logger: recordingLogger() as never,
       run: async () => {
+        started = true;
         await sleep(50);
         finished = true;
       },
     });
     job.start();
-    await sleep(5);
+    await waitFor(() => started, 'the run to start', { timeoutMs: 10_000, intervalMs: 1 });
     await job.stop();
     expect(finished).toBe(true);
   });
