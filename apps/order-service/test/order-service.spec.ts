@@ -410,6 +410,24 @@ describe('REST edge', () => {
     expect(rx.headers.get('cache-control')).toBe('no-store');
   });
 
+  it('answers 503 with retry-after, not 500, when RxScale cannot be read for the prescription', async () => {
+    const path = '/pharmacy_orders/{uid}';
+    const prescription = () =>
+      h.api<{ error?: { code: string } }>('GET', `/orders/${uid}/prescription`, { token: 'prescription' });
+    try {
+      // the client retries a 503 itself: the fault outlasts its attempts
+      await fault({ kind: 'error', status: 503, count: 10, endpoint: { method: 'GET', path } });
+      const down = await prescription();
+      expect(down.status).toBe(503);
+      expect(down.body.error!.code).toBe('rxscale_unavailable');
+      expect(Number(down.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(JSON.stringify(down.body)).not.toContain('content_base64');
+    } finally {
+      await sandboxAdmin(h.sb, 'DELETE', '/faults');
+    }
+    expect((await prescription()).status).toBe(200);
+  });
+
   it('lists orders by state and pharmacy page by page', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;

@@ -75,6 +75,21 @@ describe('HTTP edge: OpenAPI document from the zod schemas', () => {
     expect(stock.parameters!.find((p) => p.name === 'limit')!.schema).toMatchObject({ maximum: 50 });
   });
 
+  it('documents a body the route may go without as optional, and a refusal the route declares', () => {
+    const cancel = op('/orders/{orderId}/cancel', 'post') as Operation & {
+      requestBody: { required?: boolean };
+    };
+    const adjust = op('/stock/adjustments', 'post') as Operation & { requestBody: { required?: boolean } };
+    expect(cancel.requestBody.required).toBe(false);
+    expect(adjust.requestBody.required).toBe(true);
+    // the route's own 409 (a domain refusal) is kept; the edge adds only what the route did not declare
+    expect(cancel.responses['409']).toMatchObject({
+      description: 'The order has been shipped (order_closed), or a request with this key is still running',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } },
+    });
+    expect(cancel.responses['422']).toBeDefined();
+  });
+
   it('names the scopes, the bearer scheme, the error shape and Idempotency-Key on writes', () => {
     const adjust = op('/stock/adjustments', 'post');
     expect(adjust['x-required-scopes']).toEqual(['stock:write']);

@@ -1,7 +1,8 @@
-import { Controller, Get, Header, HttpCode, Inject, Post } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Header, HttpCode, Inject, Post } from '@nestjs/common';
 import {
   ApiError,
   Caller,
+  RefusesWith,
   RequireScope,
   ZodBody,
   ZodParam,
@@ -9,10 +10,12 @@ import {
   ZodResponse,
   type ApiCaller,
 } from '@rxbridge/service-kit';
+import { RxScaleError } from '@rxbridge/rxscale-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OrderLifecycleService, type LifecycleResult } from '../orders/order-lifecycle.service.js';
 import { OrderRetryService } from '../orders/order-retry.service.js';
 import { RXSCALE_CLIENT_SOURCE, type RxScaleClientSource } from '../rxscale/rxscale-client-source.js';
+import { rxscaleReadRefusal } from '../rxscale/rxscale-read-refusal.js';
 import {
   ActionResult,
   CancelBody,
@@ -27,6 +30,20 @@ import {
   RetryBody,
 } from './order.schemas.js';
 import { OrderQueries } from './order-queries.js';
+
+// The refusals the order routes share, documented once (the edge's own are added to every route).
+const UnknownOrder = RefusesWith(404, 'No order with this pharmacy order uid (order_not_found)');
+const StepRefused = RefusesWith(
+  409,
+  "The order's state does not allow this step (transition_not_allowed, order_closed, …), or a request with this Idempotency-Key is still running",
+);
+const RxScaleReadFailed = applyDecorators(
+  RefusesWith(
+    502,
+    'RxScale refused the read (rxscale_order_not_found, rxscale_read_failed); nothing was changed',
+  ),
+  RefusesWith(503, 'RxScale could not be reached (rxscale_unavailable); retry after retry-after seconds'),
+);
 
 /** The PMS's and operators' order routes (BRIEF: `{uid}` is RxScale's pharmacy order uid). */
 @Controller('orders')
@@ -49,6 +66,7 @@ export class OrdersController {
   @Get(':uid')
   @RequireScope('orders:read')
   @ZodResponse(200, OrderDetail, 'The order with its status history and RxScale command log')
+  @UnknownOrder
   one(@ZodParam('uid', PharmacyOrderUidParam) uid: string, @Caller() caller: ApiCaller) {
     return this.queries.detail(uid, caller.scopes.has('orders:patient-data'));
   }
@@ -57,6 +75,8 @@ export class OrdersController {
   @HttpCode(200)
   @RequireScope('orders:write')
   @ZodResponse(200, ActionResult, 'The PMS packed the order: ready_for_pickup is queued')
+  @UnknownOrder
+  @StepRefused
   ready(@ZodParam('uid', PharmacyOrderUidParam) uid: string) {
     return this.act((m) => this.lifecycle.markReady(m, { pharmacyOrderUid: uid }));
   }
@@ -65,6 +85,8 @@ export class OrdersController {
   @HttpCode(200)
   @RequireScope('orders:write')
   @ZodResponse(200, ActionResult, 'on-hold is queued with the comment')
+  @UnknownOrder
+  @StepRefused
   hold(@ZodParam('uid', PharmacyOrderUidParam) uid: string, @ZodBody(HoldBody) body: { comment: string }) {
     return this.act((m) => this.lifecycle.putOnHold(m, { pharmacyOrderUid: uid, comment: body.comment }));
   }
@@ -73,6 +95,8 @@ export class OrdersController {
   @HttpCode(200)
   @RequireScope('orders:write')
   @ZodResponse(200, ActionResult, 'The order leaves on-hold')
+  @UnknownOrder
+  @StepRefused
   resume(@ZodParam('uid', PharmacyOrderUidParam) uid: string) {
     return this.act((m) => this.lifecycle.resume(m, { pharmacyOrderUid: uid }));
   }
@@ -81,6 +105,8 @@ export class OrdersController {
   @HttpCode(200)
   @RequireScope('orders:write')
   @ZodResponse(200, ActionResult, 'The pharmacy cancels the order with a reason')
+  @UnknownOrder
+  @StepRefused
   cancel(@ZodParam('uid', PharmacyOrderUidParam) uid: string, @ZodBody(CancelBody) body: { reason: string }) {
     return this.act((m) =>
       this.lifecycle.cancelByPharmacy(m, { pharmacyOrderUid: uid, reason: body.reason }),
@@ -100,6 +126,12 @@ export class OrdersController {
     ActionResult,
     'The refused order after the retry: back where it was (the refused change queued again or adopted), or closed as at RxScale',
   )
+  @UnknownOrder
+  @RefusesWith(
+    409,
+    'The order is not refused (nothing_to_retry), RxScale allows neither the change nor adopting it (retry_not_possible), or a request with this Idempotency-Key is still running',
+  )
+  @RxScaleReadFailed
   async retry(
     @ZodParam('uid', PharmacyOrderUidParam) uid: string,
     @ZodBody(RetryBody) body: { comment?: string } | undefined,
@@ -113,11 +145,19 @@ export class OrdersController {
   @RequireScope('orders:prescription')
   @ZodResponse(200, PrescriptionOut, 'The prescription file as RxScale has it now')
   @Header('cache-control', 'no-store')
+  @RefusesWith(
+    404,
+    'No such order (order_not_found), or RxScale holds no prescription file (prescription_not_available)',
+  )
+  @RxScaleReadFailed
   async prescription(@ZodParam('uid', PharmacyOrderUidParam) uid: string) {
     const row = await this.queries.mustFind(this.dataSource.manager, uid);
     const detail = await this.clients
       .clientFor(row.pharmacy_uid)
-      .getPharmacyOrder(uid, { pharmacyUid: row.pharmacy_uid });
+      .getPharmacyOrder(uid, { pharmacyUid: row.pharmacy_uid })
+      .catch((error: unknown) => {
+        throw error instanceof RxScaleError ? rxscaleReadRefusal(error, 'the prescription file') : error;
+      });
     const file = detail.prescription_file;
     if (!file?.content_base64)
       throw new ApiError(
@@ -132,6 +172,8 @@ export class OrdersController {
   @RequireScope('orders:delivery-address')
   @ZodResponse(200, DeliveryAddressOut, "The order's delivery address (shipping-service)")
   @Header('cache-control', 'no-store')
+  @UnknownOrder
+  @RefusesWith(410, "The order's patient data was removed by the retention (patient_data_purged)")
   deliveryAddress(@ZodParam('uid', PharmacyOrderUidParam) uid: string) {
     return this.queries.deliveryAddress(uid);
   }

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RxScaleError, RxScaleNotFoundError, type PharmacyOrderStatus } from '@rxbridge/rxscale-client';
+import { RxScaleError, type PharmacyOrderStatus } from '@rxbridge/rxscale-client';
 import { PharmacySettableStatus } from '@rxbridge/rxscale-contract';
-import { ApiError } from '@rxbridge/service-kit';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OrderMetrics } from '../metrics/order-metrics.js';
 import { ORDER_DETAIL_SOURCE, type OrderDetailSource } from '../rxscale/order-detail.source.js';
 import { parseOrderCommand } from '../rxscale/order-commands.js';
+import { rxscaleReadRefusal } from '../rxscale/rxscale-read-refusal.js';
 import {
   nothingToRetry,
   type LifecycleCommand,
@@ -83,25 +83,7 @@ export class OrderRetryService {
     } catch (error) {
       if (!(error instanceof RxScaleError)) throw error;
       this.metrics.retried(row.pharmacy_uid, 'rxscale_error');
-      if (error instanceof RxScaleNotFoundError)
-        throw new ApiError(
-          502,
-          'rxscale_order_not_found',
-          "RxScale does not show the order under the pharmacy's API key; nothing was changed",
-        );
-      if (error.retryable)
-        throw new ApiError(
-          503,
-          'rxscale_unavailable',
-          `RxScale could not be re-read (${error.code}); nothing was changed, retry later`,
-          undefined,
-          { 'retry-after': '5' },
-        );
-      throw new ApiError(
-        502,
-        'rxscale_read_failed',
-        `RxScale refused the re-read of the order (${error.code}); nothing was changed`,
-      );
+      throw rxscaleReadRefusal(error, 'the re-read of the order');
     }
   }
 

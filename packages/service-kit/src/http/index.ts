@@ -10,7 +10,7 @@ export {
   type ErrorResponse,
 } from './api-error.js';
 export { RequireScope, PublicRoute, Caller, apiCallerOf } from './require-scope.decorator.js';
-export { ZodBody, ZodQuery, ZodParam, ZodResponse, toOpenApiSchema } from './zod-request.js';
+export { RefusesWith, ZodBody, ZodQuery, ZodParam, ZodResponse, toOpenApiSchema } from './zod-request.js';
 export { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAY_HEADER } from './idempotency.interceptor.js';
 export { IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.store.js';
 export {

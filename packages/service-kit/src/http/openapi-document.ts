@@ -3,12 +3,11 @@ import { dirname } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { z } from 'zod';
-import { toOpenApiSchema } from './zod-request.js';
+import { API_ERROR_REF, toOpenApiSchema } from './zod-request.js';
 
 export type { OpenAPIObject } from '@nestjs/swagger';
 
 const WRITE_METHODS = ['post', 'put', 'patch', 'delete'] as const;
-const ERROR_REF = { $ref: '#/components/schemas/ApiError' };
 
 export const ApiErrorBodySchema = z.object({
   error: z.object({
@@ -22,7 +21,7 @@ export const ApiErrorBodySchema = z.object({
 });
 
 function errorResponse(description: string) {
-  return { description, content: { 'application/json': { schema: ERROR_REF } } };
+  return { description, content: { 'application/json': { schema: API_ERROR_REF } } };
 }
 
 interface Operation {

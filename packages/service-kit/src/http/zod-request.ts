@@ -50,14 +50,15 @@ function methodDescriptor(
   return [key, Object.getOwnPropertyDescriptor(target, key)!];
 }
 
-/** The request body parsed with `schema` (400 with field details otherwise), documented from it. */
+/**
+ * The request body parsed with `schema` (400 with field details otherwise), documented from it: as
+ * optional when the schema accepts no body at all (`z.strictObject({...}).optional()`).
+ */
 export function ZodBody(schema: z.ZodType): ParameterDecorator {
   return (target, key, index) => {
     Body(new ZodPipe(schema, 'body'))(target, key, index);
-    ApiBody({ schema: toOpenApiSchema(schema, 'input'), required: true })(
-      target,
-      ...methodDescriptor(target, key),
-    );
+    const required = !schema.safeParse(undefined).success;
+    ApiBody({ schema: toOpenApiSchema(schema, 'input'), required })(target, ...methodDescriptor(target, key));
   };
 }
 
@@ -89,6 +90,17 @@ export function ZodParam(name: string, schema: z.ZodType): ParameterDecorator {
       ...methodDescriptor(target, key),
     );
   };
+}
+
+/** The error shape's place in the document (buildOpenApiDocument puts it there). */
+export const API_ERROR_REF = { $ref: '#/components/schemas/ApiError' };
+
+/**
+ * Documents a refusal a route answers besides the edge's own (which buildOpenApiDocument adds to every
+ * route): a domain error's status, in the one error shape, with what it means here.
+ */
+export function RefusesWith(status: number, description: string): MethodDecorator {
+  return ApiResponse({ status, description, schema: API_ERROR_REF });
 }
 
 /** Documents a route's answer for `status` from the schema the handler's result satisfies. */

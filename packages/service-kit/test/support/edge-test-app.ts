@@ -15,6 +15,7 @@ import {
   PermanentError,
   plumbingMigrations,
   RequireScope,
+  RefusesWith,
   ZodBody,
   ZodParam,
   ZodQuery,
@@ -90,7 +91,11 @@ class EdgeTestController {
 
   @Post('orders/:orderId/cancel')
   @RequireScope('orders:write')
-  cancel(@ZodParam('orderId', z.uuid()) orderId: string): never {
+  @RefusesWith(409, 'The order has been shipped (order_closed), or a request with this key is still running')
+  cancel(
+    @ZodParam('orderId', z.uuid()) orderId: string,
+    @ZodBody(z.strictObject({ reason: z.string().max(200).optional() }).optional()) _body: unknown,
+  ): never {
     throw new PermanentError(
       `order ${orderId.slice(0, 8)}… cannot be cancelled once shipped`,
       'order_closed',
