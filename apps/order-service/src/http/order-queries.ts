@@ -66,11 +66,10 @@ export class OrderQueries {
   async detail(uid: string, withPatientData: boolean) {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const row = await this.mustFind(manager, uid);
-      const [lines, history, commands] = await Promise.all([
-        this.orders.lines(manager, uid),
-        this.orders.history(manager, uid),
-        this.orders.commands(manager, uid),
-      ]);
+      // One after another: a transaction is one connection, and pg deprecates queries queued on a busy client.
+      const lines = await this.orders.lines(manager, uid);
+      const history = await this.orders.history(manager, uid);
+      const commands = await this.orders.commands(manager, uid);
       return {
         ...summaryOf(row),
         lines,

@@ -1,20 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  buildEvent,
-  eventRoute,
-  EventSources,
-  type PharmacyEventData,
-  type PharmacyEventType,
   type ShipmentDispatched,
   type StockReservationFailed,
   type StockReserved,
 } from '@rxbridge/contracts';
-import { PharmacyOrder, type PharmacyOrderStatus } from '@rxbridge/rxscale-contract';
+import { PharmacyOrder } from '@rxbridge/rxscale-contract';
 import {
   CLOCK,
   enqueueEffects,
   type Clock,
-  type NewRxscaleCommand,
   type OutboxMessage,
   type RxscaleCommand,
   type SettledOutcome,
@@ -27,18 +21,11 @@ import {
   PATIENT_DATA_CIPHER,
   type PatientDataCipher,
 } from '../patient-data/patient-data-cipher.js';
-import {
-  ORDER_COMMAND_KINDS,
-  ORDER_COMMAND_PRIORITIES,
-  parseOrderCommand,
-  refusalStatusCode,
-} from '../rxscale/order-commands.js';
+import { parseOrderCommand, refusalStatusCode } from '../rxscale/order-commands.js';
 import {
   initialTransition,
   transition,
   type Initiator,
-  type LifecycleCommand,
-  type LifecycleEvent,
   type LifecycleOrder,
   type OrderState,
   type RetryTrigger,
@@ -46,6 +33,7 @@ import {
   type StockPolicy,
   type Trigger,
 } from './order-lifecycle.js';
+import { orderCommands, orderMessage, receivedData, stepMessages } from './order-effects.js';
 import { OrderError } from './order.errors.js';
 import { OrderRepository, type NewOrderLine, type OrderRow } from './order.repository.js';
 
@@ -209,7 +197,7 @@ export class OrderLifecycleService {
         now,
       );
       events.push(
-        this.message('pharmacy.order.transition-refused', now, {
+        orderMessage('pharmacy.order.transition-refused', now, {
           pharmacy_uid: row.pharmacy_uid,
           pharmacy_order_uid: row.pharmacy_order_uid,
           from: order.status,
@@ -221,9 +209,9 @@ export class OrderLifecycleService {
       );
     }
     if (initial.publishReceived) {
-      events.push(this.message('pharmacy.order.received', now, receivedData(row, lines, order.status, now)));
+      events.push(orderMessage('pharmacy.order.received', now, receivedData(row, lines, order.status, now)));
     }
-    await enqueueEffects(manager, { events, commands: this.commandsOf(row, initial.commands) });
+    await enqueueEffects(manager, { events, commands: orderCommands(row, initial.commands) });
     return { pharmacyOrderUid: order.uid, state: initial.state, changed: true, outcome: 'created' };
   }
 
@@ -427,113 +415,10 @@ export class OrderLifecycleService {
       );
     }
     await enqueueEffects(manager, {
-      events: await this.messagesOf(manager, row, now, result.events),
-      commands: this.commandsOf(row, result.commands),
+      events: await stepMessages(this.orders, manager, row, now, result.events),
+      commands: orderCommands(row, result.commands),
     });
     return { pharmacyOrderUid: uid, state: result.next.state, changed: result.changed };
-  }
-
-  /** The outbox messages of a step's events. */
-  private async messagesOf(
-    manager: EntityManager,
-    row: OrderRow,
-    now: Date,
-    events: readonly LifecycleEvent[],
-  ): Promise<OutboxMessage[]> {
-    const messages: OutboxMessage[] = [];
-    const ids = { pharmacy_uid: row.pharmacy_uid, pharmacy_order_uid: row.pharmacy_order_uid };
-    const at = now.toISOString();
-    for (const e of events) {
-      switch (e.type) {
-        case 'pharmacy.order.status-changed':
-          messages.push(
-            this.message(e.type, now, {
-              ...ids,
-              from: e.from,
-              to: e.to,
-              initiator: e.initiator,
-              ...(e.reason ? { reason: e.reason } : {}),
-              changed_at: at,
-            }),
-          );
-          break;
-        case 'pharmacy.order.ready-for-pickup':
-          messages.push(this.message(e.type, now, { ...ids, initiator: e.initiator, ready_at: at }));
-          break;
-        case 'pharmacy.order.completed':
-          // RxScale's completion webhook can overtake the settlement of our complete_order: name the shipment either way
-          messages.push(
-            this.message(e.type, now, {
-              ...ids,
-              shipment_uid: e.shipmentUid ?? row.shipment_uid,
-              completed_at: at,
-            }),
-          );
-          break;
-        case 'pharmacy.order.cancelled':
-          messages.push(
-            this.message(e.type, now, {
-              ...ids,
-              previous_status: e.previousStatus,
-              initiator: e.initiator,
-              ...(e.reason ? { reason: e.reason } : {}),
-              cancelled_at: at,
-            }),
-          );
-          break;
-        case 'pharmacy.order.transition-refused':
-          messages.push(
-            this.message(e.type, now, {
-              ...ids,
-              from: e.from,
-              requested: e.requested,
-              refused_by: 'rxscale',
-              reason: e.reason,
-              rxscale_status_code: e.statusCode,
-              refused_at: at,
-            }),
-          );
-          break;
-        case 'pharmacy.order.received':
-          messages.push(await this.receivedMessage(manager, row, e.status, now));
-          break;
-      }
-    }
-    return messages;
-  }
-
-  /** `pharmacy.order.received` with the stored lines: a retried first-seen order is taken in only now. */
-  private async receivedMessage(
-    manager: EntityManager,
-    row: OrderRow,
-    status: PharmacyOrderStatus,
-    now: Date,
-  ): Promise<OutboxMessage> {
-    const lines = await this.orders.lines(manager, row.pharmacy_order_uid);
-    return this.message('pharmacy.order.received', now, receivedData(row, lines, status, now));
-  }
-
-  private message<T extends PharmacyEventType>(
-    type: T,
-    now: Date,
-    data: PharmacyEventData<T>,
-  ): OutboxMessage {
-    const event = buildEvent(type, data, { source: EventSources.orderService, time: now });
-    const { topic, key } = eventRoute(event);
-    return { topic, key, event };
-  }
-
-  private commandsOf(
-    row: Pick<OrderRow, 'pharmacy_uid' | 'pharmacy_order_uid'>,
-    commands: readonly LifecycleCommand[],
-  ): NewRxscaleCommand[] {
-    return commands.map((c) => ({
-      kind: ORDER_COMMAND_KINDS[c.kind === 'order.status' ? 'status' : 'complete'],
-      targetUid: row.pharmacy_order_uid,
-      payload: c.payload,
-      priority: ORDER_COMMAND_PRIORITIES[c.kind],
-      pharmacyUid: row.pharmacy_uid,
-    }));
   }
 }
 
@@ -543,35 +428,6 @@ function lifecycleOf(row: OrderRow): LifecycleOrder {
     heldFrom: row.held_from,
     rxscaleStatus: row.rxscale_status,
     refusedFrom: row.refused_from,
-  };
-}
-
-function receivedData(
-  row: Pick<
-    OrderRow,
-    'pharmacy_uid' | 'pharmacy_order_uid' | 'order_uid' | 'name' | 'priority' | 'delivery_type'
-  >,
-  lines: readonly NewOrderLine[],
-  status: PharmacyOrderStatus,
-  now: Date,
-): PharmacyEventData<'pharmacy.order.received'> {
-  return {
-    pharmacy_uid: row.pharmacy_uid,
-    pharmacy_order_uid: row.pharmacy_order_uid,
-    order_uid: row.order_uid,
-    name: row.name ?? row.pharmacy_order_uid,
-    status,
-    priority: row.priority,
-    delivery_type: row.delivery_type,
-    lines: lines.map((l) => ({
-      order_item_uid: l.order_item_uid,
-      sku_uid: l.sku_uid,
-      pharmacy_sku_uid: l.pharmacy_sku_uid,
-      external_id: l.external_id,
-      pzn: l.pzn,
-      quantity: l.quantity,
-    })),
-    received_at: now.toISOString(),
   };
 }
 
