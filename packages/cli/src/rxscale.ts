@@ -1,6 +1,6 @@
-import { type RxScaleClient } from '@rxbridge/rxscale-client';
-import { type RxscaleSourceConfig } from '@rxbridge/service-kit/config';
-import { CliError, ExitCode, usageError } from './cli-error.js';
+import { type RateBudget, type RxScaleClient } from '@rxbridge/rxscale-client';
+import { rxscaleBudgetBucket, type RxscaleSourceConfig } from '@rxbridge/service-kit/config';
+import { CliError, ExitCode, unreachable, usageError } from './cli-error.js';
 
 /** The configured source named `name`, or the only one when `name` is absent. */
 export function pickSource(
@@ -45,10 +45,38 @@ export function pharmaciesOf(
 export const rxscaleClientModule = (): Promise<typeof import('@rxbridge/rxscale-client')> =>
   import('@rxbridge/rxscale-client');
 
-/** A client for one source: few retries, so an outage is reported in seconds. */
-export async function clientFor(source: RxscaleSourceConfig): Promise<RxScaleClient> {
-  const { RxScaleClient } = await rxscaleClientModule();
-  return new RxScaleClient({
+export interface CliRxScale {
+  client: RxScaleClient;
+  /** Closes the client and the budget it took tokens from. */
+  close: () => Promise<void>;
+}
+
+/**
+ * A client for one source: few retries, so an outage is reported in seconds. With DATABASE_URL set, as the
+ * services have it, its calls take their tokens from the services' shared budget of that source (the same
+ * PostgreSQL bucket), so an operator's command never pushes the fleet over RxScale's limit; without it, or
+ * with `shared: false`, from a budget of this process alone.
+ */
+export async function clientFor(
+  source: RxscaleSourceConfig,
+  options: { shared?: boolean } = {},
+): Promise<CliRxScale> {
+  const { RxScaleClient, PostgresRateBudget } = await rxscaleClientModule();
+  const databaseUrl = process.env.DATABASE_URL;
+  let budget: RateBudget | undefined;
+  if (options.shared !== false && databaseUrl) {
+    budget = await PostgresRateBudget.create({
+      connectionString: databaseUrl,
+      bucket: rxscaleBudgetBucket(source.name),
+    }).catch((error: unknown) => {
+      throw unreachable(
+        "the services' shared RxScale budget in PostgreSQL (DATABASE_URL)",
+        error,
+        'check DATABASE_URL, or unset it to use a budget of this process alone',
+      );
+    });
+  }
+  const client = new RxScaleClient({
     baseUrl: source.baseUrl,
     apiKey: source.apiKey,
     keyScope: source.scope,
@@ -56,7 +84,15 @@ export async function clientFor(source: RxscaleSourceConfig): Promise<RxScaleCli
     timeoutMs: 10_000,
     retry: { maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 1_000, maxElapsedMs: 5_000 },
     userAgent: 'rxbridge-cli',
+    ...(budget ? { budget } : {}),
   });
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await budget?.close();
+    },
+  };
 }
 
 /** An RxScale failure as a CLI error: unreachable is exit 3, a refused key says which permission to check. */

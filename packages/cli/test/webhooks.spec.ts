@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSandbox, type RunningSandbox } from '@rxbridge/rxscale-sandbox';
-import { freePort } from '@rxbridge/testing';
+import pg from 'pg';
+import { databaseUrl, freePort, uniqueSuffix } from '@rxbridge/testing';
 import { sandboxAdminOk, sandboxApi } from '@rxbridge/testing/sandbox';
 import { parseJson, runCli } from './support/run-cli.js';
 
@@ -199,6 +200,38 @@ describe('rxbridge webhooks', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('refused the API key');
     expect(refused.stderr).not.toContain('wrong-key');
+  });
+});
+
+describe("rxbridge webhooks with DATABASE_URL: the services' shared budget", () => {
+  it("takes its tokens from the source's bucket in PostgreSQL, and exits 3 naming DATABASE_URL when that is down", async () => {
+    const source = `cli-budget-${uniqueSuffix()}`;
+    const sources = JSON.stringify({
+      [source]: { baseUrl: sb.apiUrl(), apiKey: key, scope: 'pharmacy', pharmacies: [PHARMACY] },
+    });
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const run = await runCli(['webhooks', 'list', '--json'], {
+        RXSCALE_SOURCES: sources,
+        DATABASE_URL: databaseUrl,
+      });
+      expect(run.code).toBe(0);
+      const taken = await db.query<{ n: string }>(
+        'SELECT count(*) AS n FROM rxscale_budget.token_log WHERE bucket = $1',
+        [`rxscale-source:${source}`],
+      );
+      expect(Number(taken.rows[0]!.n)).toBe(1);
+    } finally {
+      await db.end();
+    }
+    const down = await runCli(['webhooks', 'list'], {
+      RXSCALE_SOURCES: sources,
+      DATABASE_URL: `postgres://rxbridge:not-this-secret@127.0.0.1:${await freePort()}/rxbridge`,
+    });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain('DATABASE_URL');
+    expect(down.stderr).not.toContain('not-this-secret');
   });
 });
 

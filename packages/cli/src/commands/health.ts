@@ -52,12 +52,13 @@ async function rxscaleChecks(): Promise<HealthResult[]> {
   return Promise.all(
     config.sources.map((source) =>
       timed('rxscale', `${source.name} ${source.baseUrl}`, async () => {
-        const client = await clientFor(source);
+        // outside the shared budget: one call per key, and a database outage must not read as RxScale's
+        const { client, close } = await clientFor(source, { shared: false });
         try {
           await client.health();
           return 'key accepted';
         } finally {
-          await client.close();
+          await close();
         }
       }),
     ),

@@ -18,6 +18,14 @@ export const RXSCALE_SOURCE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** The name of the source that RXSCALE_BASE_URL / RXSCALE_API_KEY describe (the gateway's `/webhooks/rxscale`). */
 export const DEFAULT_RXSCALE_SOURCE = 'default';
 
+/**
+ * The rate-budget bucket of a source: from its name, never from its key (the bucket name is stored and
+ * logged). Here, with the config, so that the CLI shares the services' buckets without loading them.
+ */
+export function rxscaleBudgetBucket(sourceName: string): string {
+  return `rxscale-source:${sourceName}`;
+}
+
 const PharmacyUid = z
   .string()
   .regex(/^[^\s/?#]{1,200}$/, 'a pharmacy uid is 1-200 characters without spaces, "/", "?" or "#"');

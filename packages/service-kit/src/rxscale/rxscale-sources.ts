@@ -9,15 +9,13 @@ import {
 import type pg from 'pg';
 import { PermanentError } from '../kafka/failure.js';
 import {
+  rxscaleBudgetBucket,
   sourceProblems,
   type RxscaleSourceConfig,
   type RxscaleSourcesConfig,
 } from '../config/rxscale-sources-config.js';
 
-/** The rate-budget bucket of a source: from its name, never from its key (the bucket name is stored and logged). */
-export function rxscaleBudgetBucket(sourceName: string): string {
-  return `rxscale-source:${sourceName}`;
-}
+export { rxscaleBudgetBucket };
 
 /**
  * rxscale_sources_invalid: the configuration breaks a rule (pharmacy in two sources, single key without

@@ -54,7 +54,7 @@ export async function register(
   url: string,
   events: WebhookEventType[],
 ): Promise<{ registered: Registered[]; secrets: Record<string, string[]>; failure?: CliError }> {
-  const client = await clientFor(source);
+  const { client, close } = await clientFor(source);
   const registered: Registered[] = [];
   const secrets: Record<string, string[]> = {};
   try {
@@ -79,7 +79,7 @@ export async function register(
     // way (stdout or the manifest, never stderr) and then fails.
     return { registered, secrets, failure };
   } finally {
-    await client.close();
+    await close();
   }
   return { registered, secrets };
 }
@@ -88,7 +88,7 @@ export async function list(
   source: RxscaleSourceConfig,
   pharmacies: (string | undefined)[],
 ): Promise<(WebhookSubscription & { pharmacy_uid: string | null })[]> {
-  const client = await clientFor(source);
+  const { client, close } = await clientFor(source);
   try {
     const out: (WebhookSubscription & { pharmacy_uid: string | null })[] = [];
     for (const pharmacy of pharmacies) {
@@ -106,7 +106,7 @@ export async function list(
   } catch (error) {
     throw await rxscaleFailure(source, error, 'webhooks_read');
   } finally {
-    await client.close();
+    await close();
   }
 }
 
@@ -114,14 +114,14 @@ export async function remove(
   source: RxscaleSourceConfig,
   subs: { uid: string; pharmacy_uid: string | null }[],
 ): Promise<void> {
-  const client = await clientFor(source);
+  const { client, close } = await clientFor(source);
   try {
     for (const sub of subs)
       await client.deleteWebhook(sub.uid, sub.pharmacy_uid === null ? {} : { pharmacyUid: sub.pharmacy_uid });
   } catch (error) {
     throw await rxscaleFailure(source, error, 'webhooks_write');
   } finally {
-    await client.close();
+    await close();
   }
 }
 
