@@ -13,7 +13,6 @@ export * from './crypto/index.js';
 export {
   RxscaleSources,
   RxscaleSourceError,
-  rxscaleBudgetBucket,
   type RxscaleSource,
   type RxscaleSourcesOptions,
   type RxscaleSourceErrorCode,

@@ -112,8 +112,9 @@ export async function waitForTopicLeaders(
       if (unled.length === 0) return;
       waitingFor = `leaders for ${unled.map((t) => t.name).join(', ')}`;
     } catch (error) {
-      if (!NOT_YET.has((error as { type?: string }).type ?? '')) throw error;
-      waitingFor = `metadata (${(error as { type: string }).type})`;
+      const type = (error as { type?: unknown }).type;
+      if (typeof type !== 'string' || !NOT_YET.has(type)) throw error;
+      waitingFor = `metadata (${type})`;
     }
     if (Date.now() >= deadline) {
       throw new Error(`topics created, but no ${waitingFor} after ${timeoutMs} ms; is every broker up?`);

@@ -15,8 +15,6 @@ import {
   type RxscaleSourcesConfig,
 } from '../config/rxscale-sources-config.js';
 
-export { rxscaleBudgetBucket };
-
 /**
  * rxscale_sources_invalid: the configuration breaks a rule (pharmacy in two sources, single key without
  * exactly one pharmacy). pharmacy_without_source: a pharmacy the deployment serves, or a command names,
