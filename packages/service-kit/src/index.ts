@@ -78,7 +78,7 @@ export {
   type RecordOutcome,
 } from './kafka/plumbing-observer.js';
 export { enqueueEvent, enqueueEvents, type OutboxMessage } from './outbox/outbox.js';
-export { enqueueEffects, type Effects } from './outbox/enqueue-effects.js';
+export { effectsCtes, enqueueEffects, type Effects } from './outbox/enqueue-effects.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox.relay.js';
 export {
   enqueueRxscaleCommand,

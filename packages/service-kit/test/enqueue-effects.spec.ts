@@ -1,4 +1,5 @@
 import {
+  effectsCtes,
   enqueueEffects,
   RxscaleCommandRelay,
   silentLogger,
@@ -95,6 +96,36 @@ describe(enqueueEffects.name, () => {
     ).rejects.toThrow(/not a CloudEvent: specversion/);
     expect(await count(db.sql, 'SELECT 1 FROM outbox')).toBe(0);
     expect(await count(db.sql, 'SELECT 1 FROM rxscale_command')).toBe(0);
+  });
+
+  it("rides in a service's own statement, and with a condition writes nothing unless it holds", async () => {
+    // in the test's schema, dropped with it
+    await db.dataSource.query('CREATE TABLE effect_owner (uid text PRIMARY KEY)');
+    /** Stores `uid` unless stored already, with one event and one command only if it was stored now. */
+    const store = (uid: string): Promise<number> =>
+      db.dataSource.transaction(async (m) => {
+        const params: unknown[] = [uid];
+        const ctes = effectsCtes(
+          {
+            events: [{ topic, key: uid, event: effectEvent({ key: uid, seq: 1 }) }],
+            commands: [{ kind: 'order.status', targetUid: uid, payload: {} }],
+          },
+          params,
+          { when: 'EXISTS (SELECT 1 FROM stored)' },
+        );
+        const [row] = await m.query<{ n: number }[]>(
+          `WITH stored AS (INSERT INTO effect_owner (uid) VALUES ($1) ON CONFLICT DO NOTHING RETURNING uid),
+             ${ctes.join(', ')}
+           SELECT count(*)::int AS n FROM stored`,
+          params,
+        );
+        return row!.n;
+      });
+    expect(await store('po_1')).toBe(1);
+    expect(await store('po_1')).toBe(0);
+    expect(await count(db.sql, "SELECT 1 FROM outbox WHERE key = 'po_1'")).toBe(1);
+    expect(await count(db.sql, "SELECT 1 FROM rxscale_command WHERE target_uid = 'po_1'")).toBe(1);
+    expect(effectsCtes({ events: [], commands: [] }, [])).toEqual([]);
   });
 
   it('wakes the command relay, which runs as many commands at once as it has loops', async () => {

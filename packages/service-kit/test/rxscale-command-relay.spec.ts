@@ -168,6 +168,86 @@ describe(RxscaleCommandRelay.name, () => {
     expect(executed[0]).toBe('c1');
   });
 
+  describe('in batches', () => {
+    it('claims several due commands at once, one per target, and takes the one queued behind at once', async () => {
+      let inFlight = 0;
+      const batches: string[][] = [];
+      let current: string[] = [];
+      const execute: CommandExecutor = async (command) => {
+        const label = (command.payload as { label: string }).label;
+        if (inFlight === 0) batches.push((current = []));
+        inFlight++;
+        current.push(label);
+        // held until the batch's other calls had the chance to start
+        await new Promise((r) => setTimeout(r, 50));
+        inFlight--;
+        return { outcome: 'done' };
+      };
+      await db.dataSource.transaction((m) =>
+        enqueueRxscaleCommands(m, [
+          { kind: 'k', targetUid: 'A', payload: { label: 'a1' } },
+          { kind: 'k', targetUid: 'A', payload: { label: 'a2' } },
+          { kind: 'k', targetUid: 'B', payload: { label: 'b1' } },
+          { kind: 'k', targetUid: 'C', payload: { label: 'c1' } },
+        ]),
+      );
+      // no poll within the test: a2 can only be taken because a1's settlement says it is queued behind
+      await startRelay(execute, { concurrency: 1, batchSize: 4, pollIntervalMs: 60_000 });
+      await waitFor(
+        () => count(db.sql, "SELECT 1 FROM rxscale_command WHERE status = 'done' HAVING count(*) = 4"),
+        'every command done',
+      );
+      expect(batches.map((b) => [...b].sort())).toEqual([['a1', 'b1', 'c1'], ['a2']]);
+      const outcomes = await db.sql.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM command_outcome GROUP BY command_id',
+      );
+      expect(outcomes.rows).toEqual([{ n: 1 }, { n: 1 }, { n: 1 }, { n: 1 }]);
+      const attempts = await db.sql.query<{ attempts: number }>('SELECT attempts FROM rxscale_command');
+      expect(attempts.rows.every((r) => r.attempts === 1)).toBe(true);
+    });
+
+    it("undoes only a failing outcome: the batch's others commit, the failed one is put back and runs again", async () => {
+      const execute = recording(() => Promise.resolve({ outcome: 'done' }));
+      let failed = false;
+      await db.dataSource.transaction((m) =>
+        enqueueRxscaleCommands(m, [
+          { kind: 'k', targetUid: 'A', payload: {} },
+          { kind: 'k', targetUid: 'B', payload: {} },
+          { kind: 'k', targetUid: 'C', payload: {} },
+        ]),
+      );
+      await startRelay(execute, {
+        concurrency: 1,
+        batchSize: 3,
+        onOutcome: async (manager, command, outcome) => {
+          await manager.query(
+            'INSERT INTO command_outcome (command_id, outcome, reason) VALUES ($1, $2, $3)',
+            [command.id, outcome.outcome, null],
+          );
+          if (command.targetUid === 'B' && !failed) {
+            failed = true;
+            throw new Error('the service could not record it');
+          }
+        },
+      });
+      await waitFor(
+        () => count(db.sql, "SELECT 1 FROM rxscale_command WHERE status = 'done' HAVING count(*) = 3"),
+        'every command done',
+      );
+      expect(execute.calls.map((c) => c.targetUid).sort()).toEqual(['A', 'B', 'B', 'C']);
+      // B's first outcome row was rolled back with its savepoint; its attempts count the settled run only
+      const rows = await db.sql.query<{ target_uid: string; attempts: number; outcomes: number }>(
+        `SELECT c.target_uid, c.attempts, (SELECT count(*)::int FROM command_outcome o WHERE o.command_id = c.id::text) AS outcomes
+         FROM rxscale_command c ORDER BY c.target_uid`,
+      );
+      expect(rows.rows).toEqual([
+        { target_uid: 'A', attempts: 1, outcomes: 1 },
+        { target_uid: 'B', attempts: 1, outcomes: 1 },
+        { target_uid: 'C', attempts: 1, outcomes: 1 },
+      ]);
+    });
+  });
+
   it('rejects an invalid command and enqueues nothing of its transaction', async () => {
     await expect(
       db.dataSource.transaction((m) =>

@@ -15,12 +15,26 @@ export interface Effects {
  * throws before anything is written.
  */
 export async function enqueueEffects(manager: EntityManager, effects: Effects): Promise<void> {
+  const params: unknown[] = [];
+  const ctes = effectsCtes(effects, params);
+  if (ctes.length === 0) return;
+  await manager.query(`WITH ${ctes.join(', ')} SELECT 1`, params);
+}
+
+/**
+ * The same writes as `enqueueEffects`, as data-modifying CTEs (`queued_events AS (…)`, `queued_commands AS
+ * (…)`) for a service's own statement to carry, so a step's row writes and its effects are one round trip.
+ * Their parameters are appended to `params`, numbered after the ones already there. With `when` (an SQL
+ * condition over the statement's other CTEs, e.g. `EXISTS (SELECT 1 FROM stored)`), nothing is queued unless
+ * it holds. Empty when there is nothing to queue. Throws for an invalid event or command.
+ */
+export function effectsCtes(effects: Effects, params: unknown[], options: { when?: string } = {}): string[] {
   const events = effects.events ?? [];
   const commands = effects.commands ?? [];
-  if (events.length === 0 && commands.length === 0) return;
-  const params: unknown[] = [];
-  const outbox = events.length > 0 ? outboxInsert(events, params) : undefined;
-  const queue = commands.length > 0 ? rxscaleCommandInsert(commands, params) : undefined;
-  const sql = outbox && queue ? `WITH queued_events AS (${outbox} RETURNING 1) ${queue}` : (outbox ?? queue)!;
-  await manager.query(sql, params);
+  const ctes: string[] = [];
+  if (events.length > 0)
+    ctes.push(`queued_events AS (${outboxInsert(events, params, options.when)} RETURNING 1)`);
+  if (commands.length > 0)
+    ctes.push(`queued_commands AS (${rxscaleCommandInsert(commands, params, options.when)} RETURNING 1)`);
+  return ctes;
 }

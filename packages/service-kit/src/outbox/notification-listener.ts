@@ -81,12 +81,14 @@ export class Wakeup {
   }
 
   /**
-   * Wakes one waiter, if any: a loop that found work passes the word on to one idle loop, which does the same
-   * while work lasts, instead of waking every idle loop for one claim each (most of them finding nothing).
+   * Wakes one waiter (with none waiting, the next wait returns at once): a loop that found work passes the
+   * word on to one idle loop, which does the same while work lasts, instead of waking every idle loop for one
+   * claim each (most of them finding nothing).
    */
   notifyOne(): void {
     const [wake] = this.waiters;
-    wake?.();
+    if (wake) wake();
+    else this.pending = true;
   }
 
   wait(ms: number): Promise<void> {

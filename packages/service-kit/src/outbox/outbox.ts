@@ -32,9 +32,10 @@ export async function enqueueEvents(
 
 /**
  * The INSERT of these messages into the outbox, its parameters appended to `params` (so that it can share one
- * statement with other writes, see `enqueueEffects`). Throws for a message that is not a valid event.
+ * statement with other writes, see `effectsCtes`). With `when` (an SQL condition), the rows are inserted only
+ * where it holds. Throws for a message that is not a valid event.
  */
-export function outboxInsert(messages: readonly OutboxMessage[], params: unknown[]): string {
+export function outboxInsert(messages: readonly OutboxMessage[], params: unknown[], when?: string): string {
   const rows: string[] = [];
   for (const m of messages) {
     if (!m.topic || !m.key)
@@ -52,7 +53,20 @@ export function outboxInsert(messages: readonly OutboxMessage[], params: unknown
     const headers = { ...outgoingTraceHeaders(), ...m.headers };
     params.push(m.topic, m.key, JSON.stringify(parsed.data), JSON.stringify(headers));
   }
-  return `INSERT INTO outbox (topic, key, value, headers) VALUES ${rows.join(', ')}`;
+  return insertRows('outbox', ['topic', 'key', 'value', 'headers'], rows, when);
+}
+
+/** `INSERT INTO table (columns) VALUES rows`, or with `when`, the same rows only where the condition holds. */
+export function insertRows(
+  table: string,
+  columns: readonly string[],
+  rows: readonly string[],
+  when?: string,
+): string {
+  const names = columns.join(', ');
+  return when === undefined
+    ? `INSERT INTO ${table} (${names}) VALUES ${rows.join(', ')}`
+    : `INSERT INTO ${table} (${names}) SELECT * FROM (VALUES ${rows.join(', ')}) AS v(${names}) WHERE ${when}`;
 }
 
 export function enqueueEvent(manager: EntityManager, message: OutboxMessage): Promise<void> {

@@ -2,6 +2,7 @@ import { type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { PermanentError } from '../kafka/failure.js';
 import { outgoingTraceHeaders } from '../tracing/trace-context.js';
+import { insertRows } from './outbox.js';
 
 /** One intended change at RxScale, as queued by a service (DESIGN.md §4: rows first, actions second). */
 export const NewRxscaleCommandSchema = z.object({
@@ -48,11 +49,15 @@ export async function enqueueRxscaleCommands(
 }
 
 /**
- * The INSERT of these commands, its parameters appended to `params` (see `enqueueEffects`). Rows are inserted
- * in list order, so their ids (and so the order commands of one target run in) follow it. Throws for an
- * invalid command.
+ * The INSERT of these commands, its parameters appended to `params` (see `effectsCtes`). Rows are inserted
+ * in list order, so their ids (and so the order commands of one target run in) follow it. With `when` (an SQL
+ * condition), they are inserted only where it holds. Throws for an invalid command.
  */
-export function rxscaleCommandInsert(commands: readonly NewRxscaleCommand[], params: unknown[]): string {
+export function rxscaleCommandInsert(
+  commands: readonly NewRxscaleCommand[],
+  params: unknown[],
+  when?: string,
+): string {
   const rows: string[] = [];
   for (const input of commands) {
     const parsed = NewRxscaleCommandSchema.safeParse(input);
@@ -75,7 +80,12 @@ export function rxscaleCommandInsert(commands: readonly NewRxscaleCommand[], par
       JSON.stringify({ ...outgoingTraceHeaders(), ...c.headers }),
     );
   }
-  return `INSERT INTO rxscale_command (kind, target_uid, payload, priority, pharmacy_uid, headers) VALUES ${rows.join(', ')}`;
+  return insertRows(
+    'rxscale_command',
+    ['kind', 'target_uid', 'payload', 'priority', 'pharmacy_uid', 'headers'],
+    rows,
+    when,
+  );
 }
 
 export async function enqueueRxscaleCommand(
