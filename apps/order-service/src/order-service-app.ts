@@ -167,6 +167,7 @@ export async function createOrderServiceApp(
         sources,
         execute: executor.execute,
         concurrency: config.orders.commandConcurrency,
+        batchSize: config.orders.commandBatchSize,
         onOutcome: orderMetrics.observingSettlements(lifecycle.commandSettled),
         ...(overrides.relayPollIntervalMs ? { pollIntervalMs: overrides.relayPollIntervalMs } : {}),
         ...(overrides.commandBackoff ? { backoff: overrides.commandBackoff } : {}),

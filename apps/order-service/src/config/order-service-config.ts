@@ -67,6 +67,11 @@ const ordersSection = z
         "RxScale status changes sent at once by one replica (each on its own order; RxScale's rate budget still paces them); each holds a database connection while it runs",
       default: '8',
     }),
+    ORDERS_COMMAND_BATCH_SIZE: envVar(envInt({ min: 1, max: 50, default: 8 }), {
+      description:
+        'RxScale commands each of those relay loops claims, sends together and settles in one transaction (fewer database round trips per order); a batch commits when its slowest call is done',
+      default: '8',
+    }),
   })
   .transform((e): OrdersConfig => ({
     stockPolicy: {
@@ -78,6 +83,7 @@ const ordersSection = z
     safetyNetMaxPages: e.ORDERS_SAFETY_NET_MAX_PAGES,
     retentionIntervalMs: e.ORDERS_RETENTION_INTERVAL_MS,
     commandConcurrency: e.ORDERS_COMMAND_CONCURRENCY,
+    commandBatchSize: e.ORDERS_COMMAND_BATCH_SIZE,
   }));
 
 export interface StockPolicyConfig {
@@ -92,8 +98,10 @@ export interface OrdersConfig {
   safetyNetIntervalMs: number;
   safetyNetMaxPages: number;
   retentionIntervalMs: number;
-  /** RxScale commands the relay runs at once (ORDERS_COMMAND_CONCURRENCY). */
+  /** Relay loops, each running its commands on its own connection (ORDERS_COMMAND_CONCURRENCY). */
   commandConcurrency: number;
+  /** Commands one relay loop claims and settles together (ORDERS_COMMAND_BATCH_SIZE). */
+  commandBatchSize: number;
 }
 
 export const OrderServiceConfigSchema = configSchema({

@@ -176,26 +176,11 @@ export class OrderLifecycleService {
       initiator: 'rxscale',
       note: needsPerson ? `first seen in ${order.status} at RxScale` : null,
     };
-    if (!(await this.orders.insert(manager, row, lines, received))) {
-      // stored meanwhile (or before, when it was taken as new): the one that stored it holds the lock until
-      // it commits
-      const stored = await this.orders.lock(manager, order.uid);
-      return this.receiveAgain(manager, stored!, order);
-    }
+    // the step's events and commands are built first: they go into the insert's statement, written only if
+    // the order is stored by it
     const events: OutboxMessage[] = [];
+    const reason = `RxScale already had the order in ${order.status} when it was first seen`;
     if (needsPerson) {
-      const reason = `RxScale already had the order in ${order.status} when it was first seen`;
-      await this.orders.updateLifecycle(
-        manager,
-        order.uid,
-        {
-          state: 'refused',
-          held_from: null,
-          rxscale_status: order.status,
-          refusal: { requested: 'pending review', reason, statusCode: null, from: null },
-        },
-        now,
-      );
       events.push(
         orderMessage('pharmacy.order.transition-refused', now, {
           pharmacy_uid: row.pharmacy_uid,
@@ -211,7 +196,26 @@ export class OrderLifecycleService {
     if (initial.publishReceived) {
       events.push(orderMessage('pharmacy.order.received', now, receivedData(row, lines, order.status, now)));
     }
-    await enqueueEffects(manager, { events, commands: orderCommands(row, initial.commands) });
+    const effects = { events, commands: orderCommands(row, initial.commands) };
+    if (!(await this.orders.insert(manager, row, lines, received, effects))) {
+      // stored meanwhile (or before, when it was taken as new): the one that stored it holds the lock until
+      // it commits
+      const stored = await this.orders.lock(manager, order.uid);
+      return this.receiveAgain(manager, stored!, order);
+    }
+    if (needsPerson) {
+      await this.orders.updateLifecycle(
+        manager,
+        order.uid,
+        {
+          state: 'refused',
+          held_from: null,
+          rxscale_status: order.status,
+          refusal: { requested: 'pending review', reason, statusCode: null, from: null },
+        },
+        now,
+      );
+    }
     return { pharmacyOrderUid: order.uid, state: initial.state, changed: true, outcome: 'created' };
   }
 
@@ -377,6 +381,10 @@ export class OrderLifecycleService {
     const uid = row.pharmacy_order_uid;
     if (result.withdrawPending)
       await this.orders.withdrawPendingCommands(manager, uid, `order ${result.next.state}`);
+    const effects = {
+      events: await stepMessages(this.orders, manager, row, now, result.events),
+      commands: orderCommands(row, result.commands),
+    };
     if (result.changed) {
       const refusal =
         trigger.type === 'command-refused' && result.next.state === 'refused'
@@ -412,12 +420,9 @@ export class OrderLifecycleService {
           initiator: HISTORY_INITIATOR[trigger.type],
           note: noteOf(trigger),
         },
+        effects,
       );
-    }
-    await enqueueEffects(manager, {
-      events: await stepMessages(this.orders, manager, row, now, result.events),
-      commands: orderCommands(row, result.commands),
-    });
+    } else await enqueueEffects(manager, effects);
     return { pharmacyOrderUid: uid, state: result.next.state, changed: result.changed };
   }
 }

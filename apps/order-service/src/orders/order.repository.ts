@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type PharmacyOrderStatus } from '@rxbridge/rxscale-contract';
+import { effectsCtes, type Effects } from '@rxbridge/service-kit';
 import { type EntityManager } from 'typeorm';
 import { type SealedPatientData } from '../patient-data/patient-data-cipher.js';
 import { type OrderState, type StockPolicy } from './order-lifecycle.js';
@@ -109,16 +110,45 @@ const ORDER_COLUMNS = `pharmacy_order_uid, pharmacy_uid, order_uid, name, state,
 @Injectable()
 export class OrderRepository {
   /**
-   * Inserts the order, its lines and its first history entry, in one statement (one round trip on the busiest
-   * path); false, writing nothing, when the order exists already (a concurrent receipt won).
+   * Inserts the order, its lines, its first history entry and the step's effects (events, RxScale commands), in
+   * one statement (one round trip on the busiest path); false, writing nothing, when the order exists already
+   * (a concurrent receipt won).
    */
   async insert(
     manager: EntityManager,
     order: NewOrder,
     lines: readonly NewOrderLine[],
     history: HistoryEntry,
+    effects: Effects = {},
   ): Promise<boolean> {
     const closed = order.state === 'completed' || order.state === 'cancelled' ? order.received_at : null;
+    const params: unknown[] = [
+      order.pharmacy_order_uid,
+      order.pharmacy_uid,
+      order.order_uid,
+      order.name,
+      order.state,
+      order.held_from,
+      order.rxscale_status,
+      order.rxscale_updated_at,
+      order.delivery_type,
+      order.priority,
+      order.patient_name,
+      order.patient_email,
+      order.patient_date_of_birth,
+      order.delivery_address,
+      order.received_at,
+      closed,
+      lines.map((l) => l.order_item_uid),
+      lines.map((l) => l.sku_uid),
+      lines.map((l) => l.sku_name),
+      lines.map((l) => l.pharmacy_sku_uid),
+      lines.map((l) => l.external_id),
+      lines.map((l) => l.pzn),
+      lines.map((l) => l.quantity),
+      ...historyValues(history),
+    ];
+    const queued = effectsCtes(effects, params, { when: 'EXISTS (SELECT 1 FROM stored)' });
     const rows = await manager.query<{ n: number }[]>(
       `WITH stored AS (
          INSERT INTO orders (pharmacy_order_uid, pharmacy_uid, order_uid, name, state, held_from, rxscale_status,
@@ -136,34 +166,9 @@ export class OrderRepository {
          INSERT INTO order_status_history (pharmacy_order_uid, at, trigger, from_state, to_state, rxscale_status,
            initiator, note)
          SELECT pharmacy_order_uid, $24::timestamptz, $25::text, $26::text, $27::text, $28::text, $29::text, $30::text
-         FROM stored)
+         FROM stored)${queued.map((cte) => `, ${cte}`).join('')}
        SELECT count(*)::int AS n FROM stored`,
-      [
-        order.pharmacy_order_uid,
-        order.pharmacy_uid,
-        order.order_uid,
-        order.name,
-        order.state,
-        order.held_from,
-        order.rxscale_status,
-        order.rxscale_updated_at,
-        order.delivery_type,
-        order.priority,
-        order.patient_name,
-        order.patient_email,
-        order.patient_date_of_birth,
-        order.delivery_address,
-        order.received_at,
-        closed,
-        lines.map((l) => l.order_item_uid),
-        lines.map((l) => l.sku_uid),
-        lines.map((l) => l.sku_name),
-        lines.map((l) => l.pharmacy_sku_uid),
-        lines.map((l) => l.external_id),
-        lines.map((l) => l.pzn),
-        lines.map((l) => l.quantity),
-        ...historyValues(history),
-      ],
+      params,
     );
     return rows[0]!.n === 1;
   }
@@ -202,21 +207,42 @@ export class OrderRepository {
     );
   }
 
+  /**
+   * Writes a step's change of the order, with its history entry and its effects (events, RxScale commands)
+   * when given, in one statement (one round trip per step).
+   */
   async updateLifecycle(
     manager: EntityManager,
     pharmacyOrderUid: string,
     update: LifecycleUpdate,
     now: Date,
     history?: HistoryEntry,
+    effects: Effects = {},
   ): Promise<void> {
     const closing = update.state === 'completed' || update.state === 'cancelled';
     const refusal = update.refusal;
-    // with its history entry in the same statement when given (one round trip per step)
     const entry = history
       ? `, entry AS (INSERT INTO order_status_history (pharmacy_order_uid, at, trigger, from_state, to_state,
            rxscale_status, initiator, note) SELECT pharmacy_order_uid, $14::timestamptz, $15::text, $16::text, $17::text, $18::text, $19::text,
            $20::text FROM updated)`
       : '';
+    const params: unknown[] = [
+      pharmacyOrderUid,
+      update.state,
+      update.held_from,
+      update.rxscale_status,
+      update.stock_policy ?? null,
+      refusal !== undefined,
+      refusal?.requested ?? null,
+      refusal?.reason ?? null,
+      refusal?.statusCode ?? null,
+      now,
+      closing,
+      update.shipment_uid ?? null,
+      refusal?.from ?? null,
+      ...(history ? historyValues(history) : []),
+    ];
+    const queued = effectsCtes(effects, params);
     await manager.query(
       `WITH updated AS (UPDATE orders SET state = $2, held_from = $3, rxscale_status = $4,
          stock_policy = COALESCE($5, stock_policy),
@@ -227,24 +253,9 @@ export class OrderRepository {
          updated_at = $10,
          closed_at = CASE WHEN $11::boolean THEN COALESCE(closed_at, $10) ELSE NULL END,
          shipment_uid = COALESCE($12, shipment_uid)
-       WHERE pharmacy_order_uid = $1 RETURNING pharmacy_order_uid)${entry}
+       WHERE pharmacy_order_uid = $1 RETURNING pharmacy_order_uid)${entry}${queued.map((cte) => `, ${cte}`).join('')}
        SELECT 1`,
-      [
-        pharmacyOrderUid,
-        update.state,
-        update.held_from,
-        update.rxscale_status,
-        update.stock_policy ?? null,
-        refusal !== undefined,
-        refusal?.requested ?? null,
-        refusal?.reason ?? null,
-        refusal?.statusCode ?? null,
-        now,
-        closing,
-        update.shipment_uid ?? null,
-        refusal?.from ?? null,
-        ...(history ? historyValues(history) : []),
-      ],
+      params,
     );
   }
 
