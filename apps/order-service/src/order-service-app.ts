@@ -97,8 +97,8 @@ export async function createOrderServiceApp(
     schema,
     migrations: [...orderServiceMigrations, ...httpEdgeMigrations],
     applicationName: 'rxbridge-order-service',
-    // the command relay holds one connection per command in flight; the consumer one per partition in work
-    poolSize: 10 + config.orders.commandConcurrency,
+    // one connection per relay loop and per partition in work, 4 for the REST API, the outbox relay and jobs
+    poolSize: 4 + config.orders.partitionsConcurrency + config.orders.commandConcurrency,
   });
   await dataSource.initialize();
   const budgetPool = new pg.Pool({ connectionString: config.database.url, max: 4 });
@@ -156,6 +156,7 @@ export async function createOrderServiceApp(
       kafka: { brokers: config.kafka.brokers, clientId: config.kafka.clientId },
       groupId: config.consumerGroup,
       topics: ORDER_SERVICE_TOPICS,
+      partitionsConsumedConcurrently: config.orders.partitionsConcurrency,
       dataSource,
       logger,
       metrics,

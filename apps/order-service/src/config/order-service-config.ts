@@ -67,6 +67,11 @@ const ordersSection = z
         "RxScale status changes sent at once by one replica (each on its own order; RxScale's rate budget still paces them); each holds a database connection while it runs",
       default: '8',
     }),
+    ORDERS_PARTITIONS_CONCURRENCY: envVar(envInt({ min: 1, max: 32, default: 6 }), {
+      description:
+        "Kafka partitions one replica handles at once (a partition's records always one after another); each holds a database connection while a run of its records is handled",
+      default: '6',
+    }),
     ORDERS_COMMAND_BATCH_SIZE: envVar(envInt({ min: 1, max: 50, default: 8 }), {
       description:
         'RxScale commands each of those relay loops claims, sends together and settles in one transaction (fewer database round trips per order); a batch commits when its slowest call is done',
@@ -84,6 +89,7 @@ const ordersSection = z
     retentionIntervalMs: e.ORDERS_RETENTION_INTERVAL_MS,
     commandConcurrency: e.ORDERS_COMMAND_CONCURRENCY,
     commandBatchSize: e.ORDERS_COMMAND_BATCH_SIZE,
+    partitionsConcurrency: e.ORDERS_PARTITIONS_CONCURRENCY,
   }));
 
 export interface StockPolicyConfig {
@@ -102,6 +108,8 @@ export interface OrdersConfig {
   commandConcurrency: number;
   /** Commands one relay loop claims and settles together (ORDERS_COMMAND_BATCH_SIZE). */
   commandBatchSize: number;
+  /** Partitions the consumer handles at once (ORDERS_PARTITIONS_CONCURRENCY). */
+  partitionsConcurrency: number;
 }
 
 export const OrderServiceConfigSchema = configSchema({
